@@ -1,0 +1,248 @@
+// Measures IPAM allocation against single-command round trips to the same Redis, and
+// allocation latency in an empty and a 90%-full /10 pool. Starts its own redis-server on a
+// private unix socket (tests/support/RedisServer) and prints the figures; it asserts
+// nothing. Build in Release mode for meaningful numbers.
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <functional>
+#include <memory>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "core/redis_client.h"
+#include "ipam/ipam.h"
+#include "ipam/keys.h"
+#include "tests/support/redis_server.h"
+
+namespace raictl::ipam {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// Operations per measurement, split evenly over the clients. It divides by 1, 8 and 32 and
+// stays below the 65,533 addresses of a /16, so no run exhausts its pool.
+constexpr int kOperations = 48000;
+constexpr int kLatencySamples = 20000;
+constexpr double kFullFraction = 0.9;
+
+// One client's operation number n; returns false if it failed.
+using Operation = std::function<bool(int n)>;
+// Builds the operation of client i on its own connection.
+using OperationFactory = std::function<Operation(int client, RedisClient& connection)>;
+
+struct Measurement {
+  double per_second = 0;
+  double p50_us = 0;
+  double p99_us = 0;
+  int failures = 0;
+};
+
+double percentile(std::vector<double>& samples, double fraction) {
+  if (samples.empty()) {
+    return 0;
+  }
+  size_t index = std::min(samples.size() - 1, static_cast<size_t>(samples.size() * fraction));
+  std::nth_element(samples.begin(), samples.begin() + static_cast<long>(index), samples.end());
+  return samples[index];
+}
+
+std::unique_ptr<RedisClient> connect_or_exit(const testing::RedisServer& server) {
+  auto client = RedisClient::connect(server.address());
+  if (!client) {
+    fmt::print(stderr, "ipam_bench: {}\n", client.error().message);
+    std::exit(1);
+  }
+  return std::move(client).value();
+}
+
+// Runs `operations` operations spread over `clients` threads that start together, each
+// thread on its own connection, and measures throughput and per-operation latency.
+Measurement measure(const testing::RedisServer& server, int clients, int operations,
+                    const OperationFactory& factory) {
+  std::vector<std::unique_ptr<RedisClient>> connections;
+  std::vector<Operation> work;
+  for (int i = 0; i < clients; ++i) {
+    connections.push_back(connect_or_exit(server));
+    work.push_back(factory(i, *connections.back()));
+  }
+
+  int per_client = operations / clients;
+  std::vector<std::vector<double>> latencies(clients);
+  std::atomic<int> ready = 0;
+  std::atomic<int> failures = 0;
+  std::atomic<bool> go = false;
+  std::vector<std::thread> threads;
+  for (int i = 0; i < clients; ++i) {
+    threads.emplace_back([&, i] {
+      latencies[i].reserve(per_client);
+      ++ready;
+      while (!go.load()) {
+        std::this_thread::yield();
+      }
+      for (int n = 0; n < per_client; ++n) {
+        auto start = Clock::now();
+        if (!work[i](n)) {
+          ++failures;
+        }
+        latencies[i].push_back(
+            std::chrono::duration<double, std::micro>(Clock::now() - start).count());
+      }
+    });
+  }
+
+  while (ready.load() < clients) {
+    std::this_thread::yield();
+  }
+  auto start = Clock::now();
+  go = true;
+  for (auto& thread : threads) {
+    thread.join();
+  }
+  double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+
+  std::vector<double> all;
+  for (auto& samples : latencies) {
+    all.insert(all.end(), samples.begin(), samples.end());
+  }
+  Measurement result;
+  result.per_second = static_cast<double>(all.size()) / seconds;
+  result.p50_us = percentile(all, 0.50);
+  result.p99_us = percentile(all, 0.99);
+  result.failures = failures.load();
+  return result;
+}
+
+// Deletes the pool if it exists and creates it empty.
+void recreate_pool(RedisClient& client, const std::string& name, const char* cidr) {
+  Ipam ipam(client);
+  (void)ipam.delete_pool(name, true);  // absent on the first run, which is fine
+  auto layout = ipam.create_pool(PoolSpec{name, *Cidr::parse(cidr), {}, {}, {}});
+  if (!layout) {
+    fmt::print(stderr, "ipam_bench: {}\n", layout.error().message);
+    std::exit(1);
+  }
+}
+
+OperationFactory allocations_from(const std::string& pool, const std::string& prefix) {
+  return [pool, prefix](int client, RedisClient& connection) -> Operation {
+    auto ipam = std::make_shared<Ipam>(connection);
+    return [ipam, pool, prefix, client](int n) {
+      std::string name = fmt::format("{}-{}-{}", prefix, client, n);
+      return ipam->allocate(pool, Owner{"container", name, "uid-" + name}).ok();
+    };
+  };
+}
+
+OperationFactory trivial_script() {
+  return [](int, RedisClient& connection) -> Operation {
+    auto script = std::make_shared<LuaScript>("return 1");
+    return [script, &connection](int) { return script->run(connection, {}, {}).ok(); };
+  };
+}
+
+OperationFactory ping() {
+  return [](int, RedisClient& connection) -> Operation {
+    return [&connection](int) { return connection.command({"PING"}).ok(); };
+  };
+}
+
+void print_row(const char* what, int clients, const Measurement& m) {
+  fmt::print("{:<22} {:>7} {:>12.0f} {:>9.1f} {:>9.1f}{}\n", what, clients, m.per_second, m.p50_us,
+             m.p99_us, m.failures > 0 ? fmt::format("  ({} failed)", m.failures) : "");
+}
+
+void compare_throughput(const testing::RedisServer& server, RedisClient& admin) {
+  fmt::print("Allocation on a /16 pool vs one-command round trips, {} operations per row\n",
+             kOperations);
+  fmt::print("{:<22} {:>7} {:>12} {:>9} {:>9}\n", "operation", "clients", "ops/s", "p50 us",
+             "p99 us");
+
+  for (int clients : {1, 8, 32}) {
+    recreate_pool(admin, "bench16", "10.16.0.0/16");
+    auto allocate = measure(server, clients, kOperations, allocations_from("bench16", "c"));
+    auto evalsha = measure(server, clients, kOperations, trivial_script());
+    auto round_trip = measure(server, clients, kOperations, ping());
+
+    print_row("allocate", clients, allocate);
+    print_row("EVALSHA 'return 1'", clients, evalsha);
+    print_row("PING", clients, round_trip);
+    fmt::print("{:<22} {:>7} allocate/EVALSHA = {:.2f}, allocate/PING = {:.2f}\n\n", "ratio",
+               clients, allocate.per_second / evalsha.per_second,
+               allocate.per_second / round_trip.per_second);
+  }
+}
+
+// Marks kFullFraction of the pool's allocation range in use by writing the bitmap and the
+// used counter directly, without allocation records. Allocation searches only the bitmap,
+// and millions of real records would take gigabytes of memory. Bits are set at random, so
+// the free addresses are scattered as they would be after long churn.
+uint64_t fill_bitmap(RedisClient& client, const std::string& pool) {
+  auto bitmap = client.command({"GET", keys::bitmap(pool)});
+  auto fields = client.command({"HMGET", keys::pool(pool), "first", "last"});
+  if (!bitmap || !fields) {
+    fmt::print(stderr, "ipam_bench: cannot read pool {}\n", pool);
+    std::exit(1);
+  }
+  std::string bits = bitmap->text;
+  uint64_t first = std::stoull(fields->elements[0].text);
+  uint64_t last = std::stoull(fields->elements[1].text);
+
+  std::mt19937_64 random(42);
+  std::bernoulli_distribution in_use(kFullFraction);
+  uint64_t marked = 0;
+  for (uint64_t offset = first; offset <= last; ++offset) {
+    auto& byte = reinterpret_cast<unsigned char&>(bits[offset / 8]);
+    unsigned char mask = static_cast<unsigned char>(0x80u >> (offset % 8));
+    if ((byte & mask) == 0 && in_use(random)) {
+      byte |= mask;
+      ++marked;
+    }
+  }
+
+  auto written = client.pipeline({{"SET", keys::bitmap(pool), bits},
+                                  {"HSET", keys::pool(pool), "used", std::to_string(marked)}});
+  if (!written) {
+    fmt::print(stderr, "ipam_bench: {}\n", written.error().message);
+    std::exit(1);
+  }
+  return marked;
+}
+
+void compare_fill_levels(const testing::RedisServer& server, RedisClient& admin) {
+  fmt::print("Allocation latency on a /10 pool, 1 client, {} allocations per row\n",
+             kLatencySamples);
+  fmt::print("{:<22} {:>7} {:>12} {:>9} {:>9}\n", "pool", "clients", "ops/s", "p50 us", "p99 us");
+
+  recreate_pool(admin, "bench10", "10.64.0.0/10");
+  auto empty = measure(server, 1, kLatencySamples, allocations_from("bench10", "empty"));
+  print_row("empty /10", 1, empty);
+
+  recreate_pool(admin, "bench10", "10.64.0.0/10");
+  uint64_t marked = fill_bitmap(admin, "bench10");
+  auto full = measure(server, 1, kLatencySamples, allocations_from("bench10", "full"));
+  print_row("90% full /10", 1, full);
+  fmt::print("{:<22} {:>7} {} addresses marked in use; p99 full/empty = {:.2f}\n\n", "ratio", 1,
+             marked, full.p99_us / empty.p99_us);
+}
+
+}  // namespace
+}  // namespace raictl::ipam
+
+int main() {
+  raictl::testing::RedisServer server;
+  auto admin = raictl::ipam::connect_or_exit(server);
+
+  fmt::print("ipam_bench: redis-server pid {}, {} CPUs online\n\n", server.pid(),
+             sysconf(_SC_NPROCESSORS_ONLN));
+  raictl::ipam::compare_throughput(server, *admin);
+  raictl::ipam::compare_fill_levels(server, *admin);
+  return 0;
+}
