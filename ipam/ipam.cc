@@ -18,18 +18,18 @@ namespace {
 // created or deleted in between makes it read again.
 constexpr int kCheckAttempts = 5;
 
-std::shared_ptr<spdlog::logger> logger() {
+spdlog::logger& logger() {
   static auto instance = component_logger("ipam");
-  return instance;
+  return *instance;
 }
 
 // Expected outcomes (a full pool, a taken name) are the caller's to report; failures of
 // Redis itself are logged here as well.
 void log_failure(const char* operation, const std::string& ids, const Error& error) {
   if (error.code == ErrorCode::kUnavailable || error.code == ErrorCode::kInternal) {
-    logger()->warn("{} {} failed: {}", ids, operation, error.message);
+    logger().warn("{} {} failed: {}", ids, operation, error.message);
   } else {
-    logger()->debug("{} {} rejected: {}", ids, operation, error.message);
+    logger().debug("{} {} rejected: {}", ids, operation, error.message);
   }
 }
 
@@ -85,7 +85,7 @@ Result<RedisReply> Ipam::run(LuaScript& script, const std::vector<std::string>& 
   if (!reply && reply.code() == ErrorCode::kUnavailable && retry_once) {
     // The connection reconnects on the next command, so one more try survives a Redis
     // restart. Only operations whose repetition changes nothing get here.
-    logger()->info("retrying once after: {}", reply.error().message);
+    logger().info("retrying once after: {}", reply.error().message);
     reply = script.run(client_, keys, args);
   }
   return reply;
@@ -123,8 +123,8 @@ Result<PoolLayout> Ipam::create_pool(const PoolSpec& spec) {
     log_failure("create pool", ids, reply.error());
     return reply.error();
   }
-  logger()->info("{} created with gateway {} and {} allocatable addresses", ids,
-                 layout->gateway.to_string(), layout->capacity);
+  logger().info("{} created with gateway {} and {} allocatable addresses", ids,
+                layout->gateway.to_string(), layout->capacity);
   return layout;
 }
 
@@ -144,12 +144,12 @@ Status Ipam::delete_pool(const std::string& name, bool force) {
   }
   int64_t allocations = reply->elements.size() == 2 ? reply->elements[0].integer : 0;
   int64_t reservations = reply->elements.size() == 2 ? reply->elements[1].integer : 0;
-  logger()->info("{} deleted, dropping {} allocations and {} reservations", ids, allocations,
-                 reservations);
+  logger().info("{} deleted, dropping {} allocations and {} reservations", ids, allocations,
+                reservations);
   return Status::Ok();
 }
 
-Result<PoolSpec> Ipam::get_pool(const std::string& name) {
+Result<FieldMap> Ipam::read_pool_fields(const std::string& name) {
   if (auto status = validate_pool_name(name); !status) {
     return status.error();
   }
@@ -160,7 +160,15 @@ Result<PoolSpec> Ipam::get_pool(const std::string& name) {
   if (reply->elements.empty()) {
     return missing_pool(name);
   }
-  return spec_from_fields(fields_from_reply(*reply));
+  return fields_from_reply(*reply);
+}
+
+Result<PoolSpec> Ipam::get_pool(const std::string& name) {
+  auto fields = read_pool_fields(name);
+  if (!fields) {
+    return fields.error();
+  }
+  return spec_from_fields(*fields);
 }
 
 Result<std::vector<PoolSpec>> Ipam::list_pools() {
@@ -199,25 +207,18 @@ Result<std::vector<PoolSpec>> Ipam::list_pools() {
 }
 
 Result<PoolUsage> Ipam::usage(const std::string& pool) {
-  if (auto status = validate_pool_name(pool); !status) {
-    return status.error();
-  }
-  auto reply = client_.command({"HGETALL", keys::pool(pool)});
-  if (!reply) {
-    return reply.error();
-  }
-  if (reply->elements.empty()) {
-    return missing_pool(pool);
+  auto fields = read_pool_fields(pool);
+  if (!fields) {
+    return fields.error();
   }
 
-  FieldMap fields = fields_from_reply(*reply);
   PoolUsage usage;
   uint64_t reserved_in_range = 0;
   for (auto [field, target] :
        {std::pair{"size", &usage.size}, std::pair{"capacity", &usage.capacity},
         std::pair{"used", &usage.used}, std::pair{"reserved", &usage.reserved},
         std::pair{"reserved_in_range", &reserved_in_range}}) {
-    auto value = number_field(fields, field);
+    auto value = number_field(*fields, field);
     if (!value) {
       return value.error();
     }
@@ -244,7 +245,10 @@ Result<Ipv4> Ipam::allocate(const std::string& pool, const Owner& owner,
     log_failure("allocate", owner_ids(pool, owner), reply.error());
     return reply.error();
   }
-  logger()->debug("{} allocated {}", owner_ids(pool, owner), reply->text);
+  // Arguments, not a preformatted string: spdlog formats only when debug is enabled, and
+  // allocate is the hot path.
+  logger().debug("pool={} owner={}/{} uid={} allocated {}", pool, owner.kind, owner.name, owner.uid,
+                 reply->text);
   return address_from_reply(*reply);
 }
 
@@ -260,7 +264,8 @@ Result<Ipv4> Ipam::release(const std::string& pool, const Owner& owner) {
     log_failure("release", owner_ids(pool, owner), reply.error());
     return reply.error();
   }
-  logger()->debug("{} released {}", owner_ids(pool, owner), reply->text);
+  logger().debug("pool={} owner={}/{} uid={} released {}", pool, owner.kind, owner.name, owner.uid,
+                 reply->text);
   return address_from_reply(*reply);
 }
 
@@ -278,7 +283,7 @@ Status Ipam::reserve(const std::string& pool, Ipv4 address, const std::string& h
     log_failure("reserve", ids, reply.error());
     return reply.error();
   }
-  logger()->debug("{} reserved", ids);
+  logger().debug("{} reserved", ids);
   return Status::Ok();
 }
 
@@ -294,7 +299,7 @@ Status Ipam::unreserve(const std::string& pool, Ipv4 address, const std::string&
     log_failure("unreserve", ids, reply.error());
     return reply.error();
   }
-  logger()->debug("{} unreserved", ids);
+  logger().debug("{} unreserved", ids);
   return Status::Ok();
 }
 
@@ -310,7 +315,7 @@ Result<Ipv4> Ipam::reserve_next(const std::string& pool, const std::string& hold
     log_failure("reserve next", ids, reply.error());
     return reply.error();
   }
-  logger()->debug("{} reserved {}", ids, reply->text);
+  logger().debug("{} reserved {}", ids, reply->text);
   return address_from_reply(*reply);
 }
 
@@ -440,8 +445,8 @@ Result<std::vector<std::string>> Ipam::check() {
 
     auto problems = check_ipam_state(snapshot);
     if (!problems.empty()) {
-      logger()->warn("IPAM check found {} problems; the first: {}", problems.size(),
-                     problems.front());
+      logger().warn("IPAM check found {} problems; the first: {}", problems.size(),
+                    problems.front());
     }
     return problems;
   }

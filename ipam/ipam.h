@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -112,6 +113,8 @@ class Ipam {
   Result<std::vector<std::string>> check();
 
  private:
+  // Reads the hash of a pool; kNotFound when it does not exist.
+  Result<std::map<std::string, std::string>> read_pool_fields(const std::string& name);
   Result<RedisReply> run(LuaScript& script, const std::vector<std::string>& keys,
                          const std::vector<std::string>& args, bool retry_once);
 

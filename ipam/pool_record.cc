@@ -3,7 +3,9 @@
 #include <fmt/format.h>
 
 #include <charconv>
+#include <initializer_list>
 #include <nlohmann/json.hpp>
+#include <utility>
 
 namespace raictl::ipam {
 
@@ -32,6 +34,23 @@ Result<std::string> string_member(const std::string& what, const nlohmann::json&
     return corrupt(what, fmt::format("missing string member \"{}\" in {}", member, json.dump()));
   }
   return it->get<std::string>();
+}
+
+// Parses a JSON object and copies the named string members into the targets.
+Status read_string_members(const std::string& what, const std::string& json,
+                           std::initializer_list<std::pair<const char*, std::string*>> members) {
+  auto object = parse_json_object(what, json);
+  if (!object) {
+    return object.error();
+  }
+  for (const auto& [member, target] : members) {
+    auto value = string_member(what, *object, member);
+    if (!value) {
+      return value.error();
+    }
+    *target = std::move(value).value();
+  }
+  return Status::Ok();
 }
 
 const std::string* find_field(const FieldMap& fields, const std::string& field) {
@@ -118,38 +137,22 @@ std::string exclusions_to_text(const std::vector<Cidr>& exclude) {
 }
 
 Result<Owner> parse_owner_record(const std::string& json) {
-  auto object = parse_json_object("allocation", json);
-  if (!object) {
-    return object.error();
-  }
-
   Owner owner;
-  for (auto [member, target] : {std::pair{"kind", &owner.kind}, std::pair{"name", &owner.name},
-                                std::pair{"uid", &owner.uid}}) {
-    auto value = string_member("allocation", *object, member);
-    if (!value) {
-      return value.error();
-    }
-    *target = std::move(value).value();
+  auto status = read_string_members(
+      "allocation", json, {{"kind", &owner.kind}, {"name", &owner.name}, {"uid", &owner.uid}});
+  if (!status) {
+    return status.error();
   }
   return owner;
 }
 
 Result<NameRecord> parse_name_record(const std::string& json) {
-  auto object = parse_json_object("name index entry", json);
-  if (!object) {
-    return object.error();
-  }
-
   NameRecord record;
-  for (auto [member, target] :
-       {std::pair{"pool", &record.pool}, std::pair{"address", &record.address},
-        std::pair{"uid", &record.uid}}) {
-    auto value = string_member("name index entry", *object, member);
-    if (!value) {
-      return value.error();
-    }
-    *target = std::move(value).value();
+  auto status = read_string_members(
+      "name index entry", json,
+      {{"pool", &record.pool}, {"address", &record.address}, {"uid", &record.uid}});
+  if (!status) {
+    return status.error();
   }
   return record;
 }
