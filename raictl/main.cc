@@ -2,6 +2,7 @@
 // reads status back; raictl-controller and raictl-node do the rest.
 #include <CLI/CLI.hpp>
 #include <atomic>
+#include <cstdlib>
 #include <iostream>
 
 #include "core/process.h"
@@ -90,6 +91,9 @@ int main(int argc, char** argv) {
 
   raictl::install_signal_handlers(stop);
   get.stop = &stop;
+
+  // The libraries log routine steps at info; a CLI prints only its results unless asked.
+  setenv("RAICTL_LOG_LEVEL", "warn", 0);
 
   auto context = Context::connect(redis_url);
   if (!context) {

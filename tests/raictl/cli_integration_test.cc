@@ -4,6 +4,7 @@
 
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 #include "core/store.h"
 #include "ipam/ipam.h"
@@ -372,6 +373,31 @@ TEST_F(CliTest, GetNodesShowsReadyAndCordon) {
   ASSERT_EQ(result.code, 0) << result.err;
   EXPECT_TRUE(contains(result.out, "node-1   Ready,SchedulingDisabled   192.0.2.10")) << result.out;
   EXPECT_TRUE(contains(result.out, "node-2   NotReady                   192.0.2.11")) << result.out;
+}
+
+TEST_F(CliTest, GetWatchPrintsRowOnStatusChange) {
+  ASSERT_EQ(apply_text(std::string(kPool) + "---\n" + kWeb).code, 0);
+  auto writer_client = server_.connect();
+  std::thread writer([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    Store store(*writer_client);
+    EXPECT_TRUE(
+        store
+            .put_status(
+                "web-1",
+                {{"phase", "Running"}, {"node", "node-1"}, {"ip", "10.89.0.2"}, {"restarts", 0}})
+            .ok());
+  });
+  GetOptions options;
+  options.resource = "containers";
+  options.watch = true;
+  options.watch_timeout_seconds = 2;
+  auto result = get(options);
+  writer.join();
+  EXPECT_EQ(result.code, 0) << result.err;
+  EXPECT_TRUE(contains(result.out, "web-1   Pending")) << result.out;
+  EXPECT_TRUE(contains(result.out, "web-1   Running   0          10.89.0.2   node-1"))
+      << result.out;
 }
 
 TEST_F(CliTest, DeleteMarksContainerTerminating) {
