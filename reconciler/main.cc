@@ -1,0 +1,111 @@
+// raictl-node: runs on every host, converging the host's Docker engine to the containers
+// the controller assigned to it, and reporting their status.
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <csignal>
+
+#include "core/log.h"
+#include "core/names.h"
+#include "core/process.h"
+#include "reconciler/node_agent.h"
+#include "runtime/docker_runtime.h"
+
+namespace {
+
+std::chrono::milliseconds seconds_to_ms(double seconds) {
+  return std::chrono::milliseconds(static_cast<int64_t>(seconds * 1000));
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"raictl-node: runs the containers assigned to this host"};
+  raictl::reconciler::NodeOptions options;
+  std::string redis_url = raictl::default_redis_url();
+  std::string docker_socket = "/var/run/docker.sock";
+  std::vector<std::string> labels;
+  double heartbeat = 2, resync = 10, backoff_initial = 10, backoff_max = 300;
+
+  char hostname[256] = {};
+  gethostname(hostname, sizeof(hostname) - 1);
+  options.name = hostname;
+
+  app.add_option("--name", options.name, "this host's name in the cluster (default: hostname)");
+  app.add_option("--redis", redis_url,
+                 "store URL: redis://HOST:PORT/DB or unix:///PATH?db=N (default: $RAICTL_REDIS "
+                 "or redis://127.0.0.1:6379/0); password from RAICTL_REDIS_PASSWORD or "
+                 "RAICTL_REDIS_PASSWORD_FILE");
+  app.add_option("--docker-socket", docker_socket, "Docker Engine API socket")
+      ->capture_default_str();
+  app.add_option("--address", options.address,
+                 "this host's address as other hosts reach it (shown by raictl get nodes)");
+  app.add_option("--label", labels, "host label KEY=VALUE, for nodeSelector; repeatable");
+  app.add_option("--heartbeat-interval", heartbeat, "seconds between heartbeats")
+      ->check(CLI::Range(0.1, 60.0))
+      ->capture_default_str();
+  app.add_option("--resync-interval", resync, "seconds between full reconcile passes")
+      ->check(CLI::Range(0.5, 3600.0))
+      ->capture_default_str();
+  app.add_option("--backoff-initial", backoff_initial,
+                 "seconds before the first restart of a crashed container; doubles per crash")
+      ->check(CLI::Range(0.1, 3600.0))
+      ->capture_default_str();
+  app.add_option("--backoff-max", backoff_max, "maximum restart delay in seconds")
+      ->check(CLI::Range(0.1, 86400.0))
+      ->capture_default_str();
+  CLI11_PARSE(app, argc, argv);
+
+  std::signal(SIGPIPE, SIG_IGN);
+  auto logger = raictl::component_logger("node");
+
+  if (auto valid = raictl::validate_dns1123_label(options.name, "node name"); !valid) {
+    logger->error("{}", valid.error().message);
+    return 1;
+  }
+  for (const auto& label : labels) {
+    auto equals = label.find('=');
+    if (equals == std::string::npos || equals == 0) {
+      logger->error("invalid --label \"{}\": use KEY=VALUE, for example --label zone=a", label);
+      return 1;
+    }
+    std::string key = label.substr(0, equals);
+    std::string value = label.substr(equals + 1);
+    if (auto valid = raictl::validate_label_key(key); !valid) {
+      logger->error("{}", valid.error().message);
+      return 1;
+    }
+    if (auto valid = raictl::validate_label_value(key, value); !valid) {
+      logger->error("{}", valid.error().message);
+      return 1;
+    }
+    options.labels[key] = value;
+  }
+  if (backoff_max < backoff_initial) {
+    logger->error("--backoff-max {} is less than --backoff-initial {}: raise --backoff-max",
+                  backoff_max, backoff_initial);
+    return 1;
+  }
+
+  auto address = raictl::redis_address_from_environment(redis_url);
+  if (!address) {
+    logger->error("{}", address.error().message);
+    return 1;
+  }
+  options.redis = *address;
+  options.heartbeat_interval = seconds_to_ms(heartbeat);
+  options.resync_interval = seconds_to_ms(resync);
+  options.backoff.initial = seconds_to_ms(backoff_initial);
+  options.backoff.maximum = seconds_to_ms(backoff_max);
+  if (options.address.empty()) {
+    options.address = options.name;
+  }
+
+  auto runtime = raictl::DockerRuntime::create(docker_socket);
+  if (!runtime) {
+    logger->error("{}", runtime.error().message);
+    return 1;
+  }
+  raictl::reconciler::NodeAgent agent(std::move(options), std::move(runtime).value());
+  return agent.run();
+}

@@ -1,0 +1,337 @@
+#include "reconciler/node_agent.h"
+
+#include <thread>
+
+#include "core/keys.h"
+#include "core/log.h"
+#include "fmt/format.h"
+
+namespace raictl::reconciler {
+
+namespace {
+
+constexpr uint64_t kPassRetryMs = 2000;
+
+std::shared_ptr<spdlog::logger> logger() {
+  static auto instance = component_logger("node");
+  return instance;
+}
+
+uint64_t ms(std::chrono::milliseconds duration) {
+  return static_cast<uint64_t>(duration.count());
+}
+
+template <typename Handle>
+uv_handle_t* as_handle(Handle* handle) {
+  return reinterpret_cast<uv_handle_t*>(handle);
+}
+
+}  // namespace
+
+NodeAgent::NodeAgent(NodeOptions options, std::unique_ptr<ContainerRuntime> runtime)
+    : options_(std::move(options)), runtime_(std::move(runtime)) {}
+
+NodeAgent::~NodeAgent() = default;
+
+int NodeAgent::run() {
+  uv_loop_init(&loop_);
+  loop_.data = this;
+
+  uv_signal_init(&loop_, &sigint_);
+  uv_signal_init(&loop_, &sigterm_);
+  sigint_.data = sigterm_.data = this;
+  auto on_signal = [](uv_signal_t* handle, int signal) {
+    logger()->info("received signal {}, stopping", signal);
+    static_cast<NodeAgent*>(handle->data)->shutdown();
+  };
+  uv_signal_start(&sigint_, on_signal, SIGINT);
+  uv_signal_start(&sigterm_, on_signal, SIGTERM);
+
+  // Registration blocks the loop thread on purpose: nothing else may run before the host
+  // is known, and a signal still ends the wait between attempts.
+  while (true) {
+    auto status = register_node();
+    if (status) {
+      break;
+    }
+    logger()->error("node={} registration failed, retrying in 2 s: {}", options_.name,
+                    status.error().message);
+    uv_run(&loop_, UV_RUN_NOWAIT);
+    if (stopping_) {
+      uv_run(&loop_, UV_RUN_DEFAULT);
+      uv_loop_close(&loop_);
+      return 1;
+    }
+    std::this_thread::sleep_for(std::chrono::seconds(2));
+  }
+
+  reconciler_ = std::make_unique<Reconciler>(*runtime_, *worker_store_,
+                                             ReconcilerOptions{options_.name, options_.backoff});
+
+  uv_timer_init(&loop_, &heartbeat_timer_);
+  uv_timer_init(&loop_, &resync_timer_);
+  uv_timer_init(&loop_, &wake_timer_);
+  heartbeat_timer_.data = resync_timer_.data = wake_timer_.data = this;
+  uv_timer_start(
+      &heartbeat_timer_,
+      [](uv_timer_t* timer) { static_cast<NodeAgent*>(timer->data)->send_heartbeat(); }, 0,
+      ms(options_.heartbeat_interval));
+  uv_timer_start(
+      &resync_timer_,
+      [](uv_timer_t* timer) { static_cast<NodeAgent*>(timer->data)->request_pass(); },
+      ms(options_.resync_interval), ms(options_.resync_interval));
+
+  uv_async_init(&loop_, &docker_wake_,
+                [](uv_async_t* async) { static_cast<NodeAgent*>(async->data)->request_pass(); });
+  docker_wake_.data = this;
+
+  stream_redis_ = std::make_unique<AsyncRedis>(&loop_, options_.redis, "stream");
+  stream_redis_->on_ready([this] { start_stream(); });
+  stream_redis_->connect();
+  beat_redis_ = std::make_unique<AsyncRedis>(&loop_, options_.redis, "heartbeat");
+  beat_redis_->connect();
+
+  EventHandlers handlers;
+  handlers.on_event = [this](const ContainerEvent&) { uv_async_send(&docker_wake_); };
+  handlers.on_connection = [this](const Status& status) {
+    if (!status) {
+      logger()->warn("node={} Docker event stream down: {}", options_.name, status.error().message);
+      return;
+    }
+    // Docker does not replay events missed while the stream was down: look again.
+    uv_async_send(&docker_wake_);
+  };
+  auto watch = runtime_->watch_events(EventFilter{{{"raictl.managed", "true"}}}, handlers);
+  if (watch) {
+    events_ = std::move(watch).value();
+  } else {
+    logger()->error("node={} cannot watch Docker events, relying on resync every {} ms: {}",
+                    options_.name, options_.resync_interval.count(), watch.error().message);
+  }
+
+  logger()->info("node={} address={} running", options_.name, options_.address);
+  request_pass();
+  uv_run(&loop_, UV_RUN_DEFAULT);
+  uv_loop_close(&loop_);
+  logger()->info("node={} stopped", options_.name);
+  return 0;
+}
+
+Status NodeAgent::register_node() {
+  if (!worker_client_) {
+    auto client = RedisClient::connect(options_.redis);
+    if (!client) {
+      return client.error();
+    }
+    worker_client_ = std::move(client).value();
+    worker_store_ = std::make_unique<Store>(*worker_client_);
+  }
+
+  auto engine = runtime_->engine_info();
+  if (!engine) {
+    return engine.error();
+  }
+
+  // Keep what operators set on the record (cordon), replace what this host reports.
+  auto nodes = worker_store_->nodes();
+  if (!nodes) {
+    return nodes.error();
+  }
+  nlohmann::json record =
+      nodes->contains(options_.name) ? nodes->at(options_.name) : nlohmann::json::object();
+  record["name"] = options_.name;
+  record["address"] = options_.address;
+  record["labels"] = options_.labels;
+  record["cpuMillis"] = int64_t{engine->cpus} * 1000;
+  record["memoryBytes"] = engine->memory_bytes;
+  record["engineVersion"] = engine->server_version;
+  record["registeredAt"] = rfc3339(now_ms());
+  if (auto status = worker_store_->put_node(options_.name, record); !status) {
+    return status;
+  }
+  if (auto status = worker_store_->heartbeat(options_.name, now_ms()); !status) {
+    return status;
+  }
+  logger()->info("node={} registered: {} CPUs, {} bytes of memory, Docker {}", options_.name,
+                 engine->cpus, engine->memory_bytes, engine->server_version);
+  return Status::Ok();
+}
+
+void NodeAgent::start_stream() {
+  std::string stream = keys::node_stream(options_.name);
+  stream_redis_->command(
+      {"XGROUP", "CREATE", stream, keys::kNodeGroup, "0", "MKSTREAM"},
+      [this](Result<RedisReply> reply) {
+        if (!reply && reply.error().message.find("BUSYGROUP") == std::string::npos) {
+          logger()->error("node={} creating the stream group failed: {}", options_.name,
+                          reply.error().message);
+          return;
+        }
+        // Entries delivered before a crash and never acknowledged come first.
+        read_stream(true);
+      });
+}
+
+void NodeAgent::read_stream(bool pending) {
+  if (stopping_) {
+    return;
+  }
+  std::vector<std::string> argv = {"XREADGROUP",  "GROUP", keys::kNodeGroup,
+                                   options_.name, "COUNT", "100"};
+  if (!pending) {
+    argv.insert(argv.end(), {"BLOCK", std::to_string(options_.block_ms)});
+  }
+  argv.insert(argv.end(), {"STREAMS", keys::node_stream(options_.name), pending ? "0" : ">"});
+
+  bool sent = stream_redis_->command(argv, [this, pending](Result<RedisReply> reply) {
+    on_stream_reply(std::move(reply), pending);
+  });
+  if (!sent) {
+    logger()->debug("node={} stream read deferred until Redis reconnects", options_.name);
+  }
+}
+
+void NodeAgent::on_stream_reply(Result<RedisReply> reply, bool pending) {
+  if (!reply) {
+    // A dropped connection restarts the reads from its ready callback.
+    if (reply.code() != ErrorCode::kUnavailable) {
+      logger()->error("node={} reading the stream failed: {}", options_.name,
+                      reply.error().message);
+    }
+    return;
+  }
+
+  size_t before = unacked_.size();
+  for (const auto& stream : reply->elements) {
+    if (stream.elements.size() != 2) {
+      continue;
+    }
+    for (const auto& entry : stream.elements[1].elements) {
+      if (!entry.elements.empty()) {
+        unacked_.push_back(entry.elements[0].text);
+      }
+    }
+  }
+  bool got_entries = unacked_.size() > before;
+  if (got_entries) {
+    request_pass();
+  }
+  read_stream(pending && got_entries);
+}
+
+void NodeAgent::send_heartbeat() {
+  if (!beat_redis_ || !beat_redis_->connected()) {
+    return;
+  }
+  beat_redis_->command({"HSET", keys::heartbeats(), options_.name, std::to_string(now_ms())},
+                       [this](Result<RedisReply> reply) {
+                         if (!reply) {
+                           logger()->warn("node={} heartbeat failed: {}", options_.name,
+                                          reply.error().message);
+                         }
+                       });
+}
+
+void NodeAgent::request_pass() {
+  if (stopping_) {
+    return;
+  }
+  if (pass_running_) {
+    pass_requested_ = true;
+    return;
+  }
+  start_pass();
+}
+
+void NodeAgent::start_pass() {
+  pass_running_ = true;
+  pass_requested_ = false;
+  in_pass_ = std::move(unacked_);
+  unacked_.clear();
+
+  pass_work_.data = this;
+  uv_queue_work(
+      &loop_, &pass_work_,
+      [](uv_work_t* work) {
+        // Pool thread: the only place the worker client, store and reconciler are used.
+        auto* self = static_cast<NodeAgent*>(work->data);
+        self->last_pass_ = self->reconciler_->run_pass();
+      },
+      [](uv_work_t* work, int /*status*/) { static_cast<NodeAgent*>(work->data)->finish_pass(); });
+}
+
+void NodeAgent::finish_pass() {
+  pass_running_ = false;
+
+  if (!last_pass_) {
+    logger()->error("node={} reconcile pass failed, retrying in {} ms: {}", options_.name,
+                    kPassRetryMs, last_pass_.error().message);
+    unacked_.insert(unacked_.begin(), in_pass_.begin(), in_pass_.end());
+    in_pass_.clear();
+    if (!stopping_) {
+      uv_timer_start(
+          &wake_timer_,
+          [](uv_timer_t* timer) { static_cast<NodeAgent*>(timer->data)->request_pass(); },
+          kPassRetryMs, 0);
+    }
+  } else {
+    if (!in_pass_.empty() && beat_redis_->connected()) {
+      std::vector<std::string> argv = {"XACK", keys::node_stream(options_.name), keys::kNodeGroup};
+      argv.insert(argv.end(), in_pass_.begin(), in_pass_.end());
+      beat_redis_->command(argv, [this](Result<RedisReply> reply) {
+        if (!reply) {
+          logger()->warn("node={} XACK failed; the entries will be read again: {}", options_.name,
+                         reply.error().message);
+        }
+      });
+    }
+    in_pass_.clear();
+    if (last_pass_->wake_at) {
+      arm_wake_timer(*last_pass_->wake_at);
+    }
+  }
+
+  if (stopping_) {
+    return;
+  }
+  if (pass_requested_) {
+    start_pass();
+  }
+}
+
+void NodeAgent::arm_wake_timer(std::chrono::steady_clock::time_point at) {
+  auto delay =
+      std::chrono::duration_cast<std::chrono::milliseconds>(at - std::chrono::steady_clock::now());
+  uint64_t delay_ms = delay.count() > 0 ? static_cast<uint64_t>(delay.count()) : 0;
+  uv_timer_start(
+      &wake_timer_, [](uv_timer_t* timer) { static_cast<NodeAgent*>(timer->data)->request_pass(); },
+      delay_ms, 0);
+}
+
+void NodeAgent::shutdown() {
+  if (stopping_) {
+    return;
+  }
+  stopping_ = true;
+
+  if (events_) {
+    events_->cancel();
+  }
+  if (stream_redis_) {
+    stream_redis_->close();
+  }
+  if (beat_redis_) {
+    beat_redis_->close();
+  }
+  for (uv_handle_t* handle :
+       {as_handle(&heartbeat_timer_), as_handle(&resync_timer_), as_handle(&wake_timer_),
+        as_handle(&docker_wake_), as_handle(&sigint_), as_handle(&sigterm_)}) {
+    if (handle->loop != nullptr && !uv_is_closing(handle)) {
+      uv_close(handle, nullptr);
+    }
+  }
+  // A running pass finishes on its own; uv_run returns once it has and every handle
+  // above is closed.
+}
+
+}  // namespace raictl::reconciler

@@ -1,0 +1,92 @@
+#pragma once
+
+#include <uv.h>
+
+#include <atomic>
+#include <chrono>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "core/redis_address.h"
+#include "core/redis_client.h"
+#include "core/store.h"
+#include "reconciler/async_redis.h"
+#include "reconciler/reconciler.h"
+#include "runtime/container_runtime.h"
+
+namespace raictl::reconciler {
+
+struct NodeOptions {
+  std::string name;
+  std::string address;  // this host's address as other hosts reach it
+  std::map<std::string, std::string> labels;
+  RedisAddress redis;
+  std::chrono::milliseconds heartbeat_interval{2000};
+  std::chrono::milliseconds resync_interval{10'000};
+  int block_ms = 5000;  // XREADGROUP BLOCK on the node's stream; never 0 (forever)
+  BackoffPolicy backoff;
+};
+
+// The node process: one libuv loop that owns all state and decides when a reconcile pass
+// runs. Wake-ups come from the node's Redis stream (XREADGROUP through hiredis's libuv
+// adapter), from Docker's event stream (its thread calls uv_async_send), from the resync
+// timer and from backoff deadlines. The pass itself runs on libuv's thread pool because it
+// blocks on Docker and Redis; at most one runs at a time, and a wake-up during a pass
+// schedules exactly one more.
+//
+// Stream entries are acknowledged only after a pass that started after they arrived has
+// finished, so a crash before that leaves them pending and the restarted node reads them
+// first.
+class NodeAgent {
+ public:
+  NodeAgent(NodeOptions options, std::unique_ptr<ContainerRuntime> runtime);
+  ~NodeAgent();
+
+  // Registers the host, then runs the loop until SIGINT or SIGTERM. Returns the exit code.
+  int run();
+
+ private:
+  Status register_node();
+  void start_stream();
+  void read_stream(bool pending);
+  void on_stream_reply(Result<RedisReply> reply, bool pending);
+  void send_heartbeat();
+  void request_pass();
+  void start_pass();
+  void finish_pass();
+  void arm_wake_timer(std::chrono::steady_clock::time_point at);
+  void shutdown();
+
+  NodeOptions options_;
+  std::unique_ptr<ContainerRuntime> runtime_;
+  uv_loop_t loop_{};
+
+  // Worker-side state: used only inside a pass, which runs on one pool thread at a time.
+  std::unique_ptr<RedisClient> worker_client_;
+  std::unique_ptr<Store> worker_store_;
+  std::unique_ptr<Reconciler> reconciler_;
+  Result<PassResult> last_pass_{PassResult{}};
+
+  std::unique_ptr<AsyncRedis> stream_redis_;
+  std::unique_ptr<AsyncRedis> beat_redis_;
+  std::unique_ptr<EventWatch> events_;
+
+  uv_timer_t heartbeat_timer_{};
+  uv_timer_t resync_timer_{};
+  uv_timer_t wake_timer_{};
+  uv_async_t docker_wake_{};
+  uv_signal_t sigint_{};
+  uv_signal_t sigterm_{};
+  uv_work_t pass_work_{};
+
+  bool pass_running_ = false;
+  bool pass_requested_ = false;
+  bool stopping_ = false;
+  std::vector<std::string> unacked_;  // stream ids seen, waiting for a pass to start
+  std::vector<std::string> in_pass_;  // stream ids the running pass covers
+};
+
+}  // namespace raictl::reconciler

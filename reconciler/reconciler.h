@@ -1,0 +1,106 @@
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <set>
+#include <string>
+
+#include "core/result.h"
+#include "core/store.h"
+#include "reconciler/backoff.h"
+#include "runtime/container_runtime.h"
+
+namespace raictl::reconciler {
+
+struct ReconcilerOptions {
+  std::string node;  // this host's name
+  BackoffPolicy backoff;
+};
+
+// What a pass asks of its caller: when to run again at the latest (a backoff expiring),
+// and which assignments it finished removing.
+struct PassResult {
+  std::optional<std::chrono::steady_clock::time_point> wake_at;
+  int converged = 0;  // assignments that match the engine after the pass
+  int pending = 0;    // assignments still waiting (backoff, missing image, errors)
+};
+
+// One host's convergence: compares the host's assignments in Redis with the containers the
+// engine runs, and acts until they agree. A pass is synchronous and may take seconds
+// (container stops wait for their grace period), so the node runs it on a worker thread,
+// never on its event loop.
+//
+// Idempotent: a pass decides only from the records and the engine as they are now, so it
+// can be repeated, interrupted by a crash or run after a lost wake-up without harm.
+// Not thread-safe: one pass at a time.
+class Reconciler {
+ public:
+  using Clock = std::function<std::chrono::steady_clock::time_point()>;
+
+  Reconciler(ContainerRuntime& runtime, Store& store, ReconcilerOptions options,
+             Clock clock = std::chrono::steady_clock::now);
+
+  Result<PassResult> run_pass();
+
+ private:
+  // Per-container memory kept between passes: restart count and backoff deadline.
+  struct Tracker {
+    std::string uid;
+    int restarts = 0;
+    std::optional<std::chrono::steady_clock::time_point> retry_at;
+    std::string last_status;  // canonical JSON last written, to skip identical writes
+  };
+
+  struct Assignment {
+    std::string name;
+    std::string uid;
+    int64_t generation = 0;
+    nlohmann::json spec;
+    std::map<std::string, std::string> labels;
+    std::string ip;
+    std::string pool;
+    std::string subnet;
+    std::string gateway;
+    bool deleting = false;
+  };
+
+  // A container to stop and remove; `assignment` is set when the controller asked for it
+  // and waits for the confirmation.
+  struct Removal {
+    std::optional<Assignment> assignment;
+    std::string name;
+    std::string container_id;  // empty: already gone, only confirm
+    std::chrono::seconds grace{10};
+  };
+
+  Status ensure_network(const Assignment& assignment);
+  void converge(const Assignment& assignment, const ContainerSummary* current, PassResult& result);
+  void remove_all(std::vector<Removal> removals);
+  void handle_exited(const Assignment& assignment, const ContainerInfo& info, PassResult& result);
+  Status create_and_start(const Assignment& assignment, Tracker& tracker, PassResult& result);
+  ContainerSpec to_runtime_spec(const Assignment& assignment) const;
+
+  void write_status(const Assignment& assignment, Tracker& tracker, nlohmann::json status);
+  void event(const std::string& name, const std::string& type, const std::string& reason,
+             const std::string& message);
+  Tracker& tracker_for(const Assignment& assignment);
+  static std::optional<Assignment> parse_assignment(const std::string& name,
+                                                    const nlohmann::json& json);
+
+  ContainerRuntime& runtime_;
+  Store& store_;
+  ReconcilerOptions options_;
+  Clock clock_;
+  std::map<std::string, Tracker> trackers_;
+  std::set<std::string> ensured_networks_;
+};
+
+// Docker names derived from a pool name: the network "raictl-<pool>" and a bridge
+// interface name that fits Linux's 15-byte limit for any pool name.
+std::string network_name(const std::string& pool);
+std::string bridge_name(const std::string& pool);
+
+}  // namespace raictl::reconciler

@@ -1,0 +1,293 @@
+#include "reconciler/reconciler.h"
+
+#include <gtest/gtest.h>
+
+#include "core/keys.h"
+#include "runtime/fake_runtime.h"
+#include "tests/support/redis_server.h"
+
+namespace raictl::reconciler {
+namespace {
+
+using Operation = FakeRuntime::Operation;
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+
+class ReconcilerTest : public ::testing::Test {
+ protected:
+  ReconcilerTest() {
+    options_.node = "node-1";
+    options_.backoff.initial = milliseconds(1000);
+    options_.backoff.maximum = milliseconds(8000);
+  }
+
+  Reconciler& reconciler() {
+    if (!reconciler_) {
+      reconciler_ =
+          std::make_unique<Reconciler>(runtime_, store_, options_, [this] { return now_; });
+    }
+    return *reconciler_;
+  }
+
+  void assign(const std::string& name, const std::string& uid, int64_t generation,
+              nlohmann::json spec, bool deleting = false) {
+    nlohmann::json assignment = {
+        {"uid", uid},
+        {"generation", generation},
+        {"spec", spec},
+        {"ip", ip_for(name)},
+        {"pool", "default"},
+        {"subnet", "10.89.0.0/24"},
+        {"gateway", "10.89.0.1"},
+        {"deleting", deleting},
+    };
+    ASSERT_TRUE(store_.put_assignment("node-1", name, assignment));
+  }
+
+  static std::string ip_for(const std::string& name) {
+    return "10.89.0." + std::to_string(10 + (name.back() - '0'));
+  }
+
+  PassResult pass() {
+    auto result = reconciler().run_pass();
+    EXPECT_TRUE(result) << result.error().message;
+    return result ? *result : PassResult{};
+  }
+
+  nlohmann::json status(const std::string& name) {
+    auto stored = store_.get_status(name);
+    return stored && stored->has_value() ? **stored : nlohmann::json::object();
+  }
+
+  std::optional<ContainerInfo> container(const std::string& name) {
+    auto info = runtime_.inspect_container(name);
+    if (!info) {
+      return std::nullopt;
+    }
+    return *info;
+  }
+
+  const nlohmann::json busybox_ = {{"image", "raictl/busybox:latest"}};
+  testing::RedisServer server_;
+  std::unique_ptr<RedisClient> client_ = server_.connect();
+  Store store_{*client_};
+  FakeRuntime runtime_;
+  ReconcilerOptions options_;
+  std::chrono::steady_clock::time_point now_ = std::chrono::steady_clock::now();
+  std::unique_ptr<Reconciler> reconciler_;
+};
+
+TEST_F(ReconcilerTest, StartsAssignedContainerWithItsAddressAndLabels) {
+  assign("web-1", "uid-1", 1, busybox_);
+  auto result = pass();
+
+  auto info = container("web-1");
+  ASSERT_TRUE(info);
+  EXPECT_TRUE(info->running());
+  EXPECT_EQ(info->networks["raictl-default"].ipv4_address, "10.89.0.11");
+  EXPECT_EQ(info->labels["raictl.uid"], "uid-1");
+  EXPECT_EQ(info->labels["raictl.generation"], "1");
+  EXPECT_EQ(status("web-1")["phase"], "Running");
+  EXPECT_EQ(status("web-1")["containerId"], info->id);
+  EXPECT_EQ(result.converged, 1);
+}
+
+TEST_F(ReconcilerTest, KeepsDockerAllocatorOffTheCluster) {
+  assign("web-1", "uid-1", 1, busybox_);
+  pass();
+
+  auto network = runtime_.inspect_network("raictl-default");
+  ASSERT_TRUE(network);
+  EXPECT_EQ(network->subnet, "10.89.0.0/24");
+  EXPECT_EQ(network->gateway, "10.89.0.1");
+  EXPECT_EQ(network->ip_range, "10.89.0.1/32");
+}
+
+TEST_F(ReconcilerTest, SecondPassChangesNothing) {
+  assign("web-1", "uid-1", 1, busybox_);
+  pass();
+  pass();
+  EXPECT_EQ(runtime_.call_count(Operation::kCreateContainer), 1);
+}
+
+TEST_F(ReconcilerTest, MissingImageIsReportedAndRetriedAfterBackoff) {
+  assign("web-1", "uid-1", 1, {{"image", "raictl/missing:1.0"}});
+  auto first = pass();
+
+  EXPECT_EQ(status("web-1")["reason"], "ImageNotFound");
+  EXPECT_NE(status("web-1")["message"].get<std::string>().find("raictl/missing:1.0"),
+            std::string::npos);
+  ASSERT_TRUE(first.wake_at);
+
+  pass();
+  EXPECT_EQ(runtime_.call_count(Operation::kImageExists), 1) << "retried before the backoff";
+
+  runtime_.add_image("raictl/missing:1.0");
+  now_ = *first.wake_at;
+  pass();
+  EXPECT_EQ(status("web-1")["phase"], "Running");
+}
+
+TEST_F(ReconcilerTest, NewGenerationRecreatesWithSameAddress) {
+  assign("web-1", "uid-1", 1, busybox_);
+  pass();
+  std::string old_id = container("web-1")->id;
+
+  assign("web-1", "uid-1", 2, {{"image", "raictl/busybox:latest"}, {"args", {"sleep", "5"}}});
+  pass();
+
+  auto info = container("web-1");
+  ASSERT_TRUE(info);
+  EXPECT_NE(info->id, old_id);
+  EXPECT_EQ(info->labels["raictl.generation"], "2");
+  EXPECT_EQ(info->networks["raictl-default"].ipv4_address, "10.89.0.11");
+  EXPECT_EQ(status("web-1")["observedGeneration"], 2);
+}
+
+TEST_F(ReconcilerTest, CrashedContainerRestartsAfterBackoff) {
+  assign("web-1", "uid-1", 1, busybox_);
+  pass();
+  ASSERT_TRUE(runtime_.exit_container("web-1", 1));
+
+  auto waiting = pass();
+  EXPECT_EQ(status("web-1")["phase"], "CrashLoopBackOff");
+  EXPECT_NE(status("web-1")["message"].get<std::string>().find("exited with code 1"),
+            std::string::npos);
+  ASSERT_TRUE(waiting.wake_at);
+  EXPECT_FALSE(container("web-1")->running());
+
+  now_ = *waiting.wake_at;
+  pass();
+  EXPECT_TRUE(container("web-1")->running());
+  EXPECT_EQ(status("web-1")["restarts"], 1);
+  EXPECT_EQ(status("web-1")["phase"], "Running");
+}
+
+TEST_F(ReconcilerTest, BackoffDoublesPerCrash) {
+  assign("web-1", "uid-1", 1, busybox_);
+  pass();
+  auto start = now_;
+
+  ASSERT_TRUE(runtime_.exit_container("web-1", 1));
+  auto first = pass();
+  now_ = *first.wake_at;
+  pass();
+  ASSERT_TRUE(runtime_.exit_container("web-1", 1));
+  auto second = pass();
+
+  EXPECT_EQ(*first.wake_at - start, milliseconds(1000));
+  EXPECT_EQ(*second.wake_at - now_, milliseconds(2000));
+}
+
+TEST_F(ReconcilerTest, NeverPolicyLeavesExitedContainerFailed) {
+  assign("job-1", "uid-1", 1, {{"image", "raictl/busybox:latest"}, {"restartPolicy", "Never"}});
+  pass();
+  ASSERT_TRUE(runtime_.exit_container("job-1", 3));
+  pass();
+
+  EXPECT_EQ(status("job-1")["phase"], "Failed");
+  EXPECT_EQ(runtime_.call_count(Operation::kStartContainer), 1);
+}
+
+TEST_F(ReconcilerTest, OnFailurePolicyCompletesOnExitZero) {
+  assign("job-1", "uid-1", 1, {{"image", "raictl/busybox:latest"}, {"restartPolicy", "OnFailure"}});
+  pass();
+  ASSERT_TRUE(runtime_.exit_container("job-1", 0));
+  pass();
+  EXPECT_EQ(status("job-1")["phase"], "Completed");
+}
+
+TEST_F(ReconcilerTest, DeletingAssignmentIsRemovedAndConfirmed) {
+  assign("web-1", "uid-1", 1, busybox_);
+  pass();
+  assign("web-1", "uid-1", 1, busybox_, true);
+  pass();
+
+  EXPECT_FALSE(container("web-1"));
+  auto confirmations = client_->command({"XRANGE", keys::spec_stream(), "-", "+"});
+  ASSERT_TRUE(confirmations);
+  ASSERT_EQ(confirmations->elements.size(), 1u);
+  auto fields = confirmations->elements[0].elements[1].elements;
+  EXPECT_EQ(fields[7].text, "removed");
+}
+
+TEST_F(ReconcilerTest, UnassignedContainerOfOursIsRemoved) {
+  assign("web-1", "uid-1", 1, busybox_);
+  pass();
+  ASSERT_TRUE(client_->command({"DEL", keys::assignments("node-1")}));
+  pass();
+  EXPECT_FALSE(container("web-1"));
+}
+
+TEST_F(ReconcilerTest, LeftoverWithOtherUidIsReplaced) {
+  assign("web-1", "uid-old", 1, busybox_);
+  pass();
+  assign("web-1", "uid-new", 1, busybox_);
+  pass();
+
+  auto info = container("web-1");
+  ASSERT_TRUE(info);
+  EXPECT_EQ(info->labels["raictl.uid"], "uid-new");
+  EXPECT_TRUE(info->running());
+}
+
+TEST_F(ReconcilerTest, ForeignContainerHoldingNameIsClearError) {
+  ContainerSpec foreign;
+  foreign.name = "web-1";
+  foreign.image = "raictl/busybox:latest";
+  ASSERT_TRUE(runtime_.create_container(foreign));
+
+  assign("web-1", "uid-1", 1, busybox_);
+  pass();
+  EXPECT_EQ(status("web-1")["reason"], "NameConflict");
+  EXPECT_NE(status("web-1")["message"].get<std::string>().find("docker rm -f web-1"),
+            std::string::npos);
+}
+
+TEST_F(ReconcilerTest, EngineFailureIsRetriedOnNextPass) {
+  runtime_.fail_once(Operation::kCreateContainer,
+                     make_error(ErrorCode::kUnavailable, "dockerd went away"));
+  assign("web-1", "uid-1", 1, busybox_);
+  auto failed = pass();
+  EXPECT_EQ(failed.pending, 1);
+  ASSERT_TRUE(failed.wake_at);
+
+  now_ = *failed.wake_at;
+  pass();
+  EXPECT_EQ(status("web-1")["phase"], "Running");
+}
+
+TEST_F(ReconcilerTest, RestartCountSurvivesNewReconciler) {
+  assign("web-1", "uid-1", 1, busybox_);
+  pass();
+  ASSERT_TRUE(runtime_.exit_container("web-1", 1));
+  now_ = *pass().wake_at;
+  pass();
+  ASSERT_EQ(status("web-1")["restarts"], 1);
+
+  reconciler_.reset();
+  ASSERT_TRUE(runtime_.exit_container("web-1", 1));
+  now_ = *pass().wake_at;
+  pass();
+  EXPECT_EQ(status("web-1")["restarts"], 2);
+}
+
+TEST(BackoffTest, DoublesUpToMaximum) {
+  BackoffPolicy policy{milliseconds(10'000), milliseconds(300'000), milliseconds(600'000)};
+  EXPECT_EQ(backoff_delay(policy, 0), seconds(10));
+  EXPECT_EQ(backoff_delay(policy, 1), seconds(20));
+  EXPECT_EQ(backoff_delay(policy, 4), seconds(160));
+  EXPECT_EQ(backoff_delay(policy, 5), seconds(300));
+  EXPECT_EQ(backoff_delay(policy, 50), seconds(300));
+}
+
+TEST(NamesTest, BridgeNameFitsLinuxLimitAndIsStable) {
+  std::string long_pool(63, 'p');
+  EXPECT_LE(bridge_name(long_pool).size(), 15u);
+  EXPECT_EQ(bridge_name("default"), bridge_name("default"));
+  EXPECT_NE(bridge_name("default"), bridge_name("other"));
+  EXPECT_EQ(network_name("default"), "raictl-default");
+}
+
+}  // namespace
+}  // namespace raictl::reconciler
