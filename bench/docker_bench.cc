@@ -40,7 +40,7 @@ using Method = bool (*)(const Options&, DockerRuntime&, const std::string& prefi
 bool run_through_runtime(const Options&, DockerRuntime& runtime, const std::string& prefix,
                          int count) {
   for (int i = 0; i < count; ++i) {
-    ContainerSpec spec;
+    ContainerConfig spec;
     spec.name = prefix + std::to_string(i);
     spec.image = kImage;
     spec.command = {"sleep", "600"};

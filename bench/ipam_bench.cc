@@ -29,9 +29,13 @@ using Clock = std::chrono::steady_clock;
 
 // Operations per measurement, split evenly over the clients. It divides by 1, 8 and 32 and
 // stays below the 65,533 addresses of a /16, so no run exhausts its pool.
-constexpr int kOperations = 48000;
+constexpr int kOperations = 24000;
 constexpr int kLatencySamples = 20000;
 constexpr double kFullFraction = 0.9;
+// Every row is measured this many times, interleaved with the rows it is compared with, and
+// the median run is printed, so that a burst of load from other processes skews one run
+// instead of one side of a ratio.
+constexpr int kRounds = 3;
 
 // One client's operation number n; returns false if it failed.
 using Operation = std::function<bool(int n)>;
@@ -44,6 +48,13 @@ struct Measurement {
   double p99_us = 0;
   int failures = 0;
 };
+
+// Returns the run with the median value of `key`.
+Measurement median(std::vector<Measurement> runs, double Measurement::*key) {
+  std::sort(runs.begin(), runs.end(),
+            [key](const Measurement& a, const Measurement& b) { return a.*key < b.*key; });
+  return runs[runs.size() / 2];
+}
 
 double percentile(std::vector<double>& samples, double fraction) {
   if (samples.empty()) {
@@ -69,6 +80,8 @@ Measurement measure(const testing::RedisServer& server, int clients, int operati
                     const OperationFactory& factory) {
   std::vector<std::unique_ptr<RedisClient>> connections;
   std::vector<Operation> work;
+  connections.reserve(clients);
+  work.reserve(clients);
   for (int i = 0; i < clients; ++i) {
     connections.push_back(connect_or_exit(server));
     work.push_back(factory(i, *connections.back()));
@@ -80,6 +93,7 @@ Measurement measure(const testing::RedisServer& server, int clients, int operati
   std::atomic<int> failures = 0;
   std::atomic<bool> go = false;
   std::vector<std::thread> threads;
+  threads.reserve(clients);
   for (int i = 0; i < clients; ++i) {
     threads.emplace_back([&, i] {
       latencies[i].reserve(per_client);
@@ -160,16 +174,27 @@ void print_row(const char* what, int clients, const Measurement& m) {
 }
 
 void compare_throughput(const testing::RedisServer& server, RedisClient& admin) {
-  fmt::print("Allocation on a /16 pool vs one-command round trips, {} operations per row\n",
-             kOperations);
+  fmt::print(
+      "Allocation on a /16 pool vs one-command round trips: {} operations per run, "
+      "median of {} runs by ops/s\n",
+      kOperations, kRounds);
   fmt::print("{:<22} {:>7} {:>12} {:>9} {:>9}\n", "operation", "clients", "ops/s", "p50 us",
              "p99 us");
 
   for (int clients : {1, 8, 32}) {
-    recreate_pool(admin, "bench16", "10.16.0.0/16");
-    auto allocate = measure(server, clients, kOperations, allocations_from("bench16", "c"));
-    auto evalsha = measure(server, clients, kOperations, trivial_script());
-    auto round_trip = measure(server, clients, kOperations, ping());
+    std::vector<Measurement> allocate_runs;
+    std::vector<Measurement> evalsha_runs;
+    std::vector<Measurement> ping_runs;
+    for (int round = 0; round < kRounds; ++round) {
+      recreate_pool(admin, "bench16", "10.16.0.0/16");
+      allocate_runs.push_back(
+          measure(server, clients, kOperations, allocations_from("bench16", "c")));
+      evalsha_runs.push_back(measure(server, clients, kOperations, trivial_script()));
+      ping_runs.push_back(measure(server, clients, kOperations, ping()));
+    }
+    auto allocate = median(allocate_runs, &Measurement::per_second);
+    auto evalsha = median(evalsha_runs, &Measurement::per_second);
+    auto round_trip = median(ping_runs, &Measurement::per_second);
 
     print_row("allocate", clients, allocate);
     print_row("EVALSHA 'return 1'", clients, evalsha);
@@ -217,17 +242,26 @@ uint64_t fill_bitmap(RedisClient& client, const std::string& pool) {
 }
 
 void compare_fill_levels(const testing::RedisServer& server, RedisClient& admin) {
-  fmt::print("Allocation latency on a /10 pool, 1 client, {} allocations per row\n",
-             kLatencySamples);
+  fmt::print(
+      "Allocation latency on a /10 pool, 1 client: {} allocations per run, median of {} "
+      "runs by p99\n",
+      kLatencySamples, kRounds);
   fmt::print("{:<22} {:>7} {:>12} {:>9} {:>9}\n", "pool", "clients", "ops/s", "p50 us", "p99 us");
 
-  recreate_pool(admin, "bench10", "10.64.0.0/10");
-  auto empty = measure(server, 1, kLatencySamples, allocations_from("bench10", "empty"));
-  print_row("empty /10", 1, empty);
+  std::vector<Measurement> empty_runs;
+  std::vector<Measurement> full_runs;
+  uint64_t marked = 0;
+  for (int round = 0; round < kRounds; ++round) {
+    recreate_pool(admin, "bench10", "10.64.0.0/10");
+    empty_runs.push_back(measure(server, 1, kLatencySamples, allocations_from("bench10", "empty")));
 
-  recreate_pool(admin, "bench10", "10.64.0.0/10");
-  uint64_t marked = fill_bitmap(admin, "bench10");
-  auto full = measure(server, 1, kLatencySamples, allocations_from("bench10", "full"));
+    recreate_pool(admin, "bench10", "10.64.0.0/10");
+    marked = fill_bitmap(admin, "bench10");
+    full_runs.push_back(measure(server, 1, kLatencySamples, allocations_from("bench10", "full")));
+  }
+  auto empty = median(empty_runs, &Measurement::p99_us);
+  auto full = median(full_runs, &Measurement::p99_us);
+  print_row("empty /10", 1, empty);
   print_row("90% full /10", 1, full);
   fmt::print("{:<22} {:>7} {} addresses marked in use; p99 full/empty = {:.2f}\n\n", "ratio", 1,
              marked, full.p99_us / empty.p99_us);

@@ -4,7 +4,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
+#include <memory>
 #include <set>
 #include <string>
 #include <thread>
@@ -31,12 +33,14 @@ std::vector<ClientResult> allocate_concurrently(const raictl::testing::RedisServ
                                                 int per_client) {
   std::vector<ClientResult> results(clients);
   std::vector<std::unique_ptr<RedisClient>> connections;
+  connections.reserve(clients);
   for (int i = 0; i < clients; ++i) {
     connections.push_back(server.connect());
   }
 
   std::atomic<int> ready = 0;
   std::vector<std::thread> threads;
+  threads.reserve(clients);
   for (int i = 0; i < clients; ++i) {
     threads.emplace_back([&, i] {
       Ipam ipam(*connections[i]);
