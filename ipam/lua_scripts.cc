@@ -123,10 +123,12 @@ for i = 11, #ARGV, 2 do
   end
 end
 
-redis.call('HSET', KEYS[2], 'name', name, 'cidr', ARGV[2], 'gateway', ARGV[3],
-  'range', ARGV[4], 'exclude', ARGV[5], 'network', network, 'size', size,
-  'first', ARGV[8], 'last', ARGV[9], 'capacity', ARGV[10], 'cursor', ARGV[8],
-  'used', 0, 'reserved', 0, 'reserved_in_range', 0)
+-- A small hash is a list that HMGET and HSET search from the front, so the fields that
+-- every allocation reads and writes come first.
+redis.call('HSET', KEYS[2], 'cursor', ARGV[8], 'used', 0, 'network', network,
+  'first', ARGV[8], 'last', ARGV[9], 'name', name, 'cidr', ARGV[2], 'gateway', ARGV[3],
+  'range', ARGV[4], 'exclude', ARGV[5], 'size', size, 'capacity', ARGV[10],
+  'reserved', 0, 'reserved_in_range', 0)
 redis.call('HSET', KEYS[1], name, ARGV[2])
 return 'OK'
 )lua";
@@ -173,12 +175,12 @@ constexpr const char* kAllocate = R"lua(
 local pool_name, kind, name, uid, requested = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
 -- Only the fields of the common case: each field read costs measurable time. Error paths
 -- call load_pool for the rest.
-local fields = redis.call('HMGET', KEYS[1], 'network', 'first', 'last', 'cursor', 'used')
+local fields = redis.call('HMGET', KEYS[1], 'cursor', 'used', 'network', 'first', 'last')
 if not fields[1] then
   return missing_pool(pool_name)
 end
-local pool = {network = tonumber(fields[1]), first = tonumber(fields[2]),
-  last = tonumber(fields[3]), cursor = tonumber(fields[4]), used = tonumber(fields[5])}
+local pool = {cursor = tonumber(fields[1]), used = tonumber(fields[2]),
+  network = tonumber(fields[3]), first = tonumber(fields[4]), last = tonumber(fields[5])}
 local owner_key = kind .. '/' .. name
 
 -- Returns the address the owner already holds, or the conflict that the entry causes.
