@@ -307,7 +307,7 @@ Status Reconciler::create_and_start(const Assignment& assignment, Tracker& track
   }
 
   write_status(assignment, tracker, {{"phase", "Creating"}, {"reason", ""}, {"message", ""}});
-  auto id = runtime_.create_container(to_runtime_spec(assignment));
+  auto id = runtime_.create_container(to_container_config(assignment));
   if (!id) {
     std::string reason = id.code() == ErrorCode::kConflict ? "NameConflict" : "CreateFailed";
     std::string message = id.error().message;
@@ -392,9 +392,9 @@ void Reconciler::remove_all(std::vector<Removal> removals) {
   }
 }
 
-ContainerSpec Reconciler::to_runtime_spec(const Assignment& assignment) const {
+ContainerConfig Reconciler::to_container_config(const Assignment& assignment) const {
   const auto& spec = assignment.spec;
-  ContainerSpec out;
+  ContainerConfig out;
   out.name = assignment.name;
   out.image = spec.value("image", std::string());
 

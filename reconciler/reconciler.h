@@ -81,7 +81,7 @@ class Reconciler {
   void remove_all(std::vector<Removal> removals);
   void handle_exited(const Assignment& assignment, const ContainerInfo& info, PassResult& result);
   Status create_and_start(const Assignment& assignment, Tracker& tracker, PassResult& result);
-  ContainerSpec to_runtime_spec(const Assignment& assignment) const;
+  ContainerConfig to_container_config(const Assignment& assignment) const;
 
   void write_status(const Assignment& assignment, Tracker& tracker, nlohmann::json status);
   void event(const std::string& name, const std::string& type, const std::string& reason,

@@ -60,7 +60,7 @@ class ContainerRuntime {
 
   // Returns the new container's id. kNotFound when the image is not local (nothing is
   // pulled), kConflict when the name is taken.
-  virtual Result<std::string> create_container(const ContainerSpec& spec) = 0;
+  virtual Result<std::string> create_container(const ContainerConfig& spec) = 0;
   // Starting a running container succeeds without doing anything.
   virtual Status start_container(const std::string& container) = 0;
   // Sends the stop signal, waits `timeout`, then kills. Stopping a stopped container

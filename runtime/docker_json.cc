@@ -133,7 +133,7 @@ NetworkInfo network_from_json(const json& object) {
 
 }  // namespace
 
-std::string container_create_body(const ContainerSpec& spec) {
+std::string container_create_body(const ContainerConfig& spec) {
   json body = json::object();
   body["Image"] = spec.image;
   if (!spec.command.empty()) {

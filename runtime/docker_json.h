@@ -18,7 +18,7 @@ namespace raictl {
 // Body of POST /containers/create. Only the spec's non-empty fields are sent, so Docker
 // applies its own and the image's defaults to the rest. An entrypoint that is set but
 // empty is sent as [] and clears the image's entrypoint.
-std::string container_create_body(const ContainerSpec& spec);
+std::string container_create_body(const ContainerConfig& spec);
 
 // Body of POST /networks/create for a bridge network.
 std::string network_create_body(const NetworkSpec& spec);

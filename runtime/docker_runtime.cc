@@ -112,7 +112,7 @@ Status DockerRuntime::remove_network(const std::string& name) {
   return Status::Ok();
 }
 
-Result<std::string> DockerRuntime::create_container(const ContainerSpec& spec) {
+Result<std::string> DockerRuntime::create_container(const ContainerConfig& spec) {
   auto reply = send("POST", "/containers/create?name=" + url_encode(spec.name),
                     "create container " + spec.name, container_create_body(spec));
   if (!reply) {

@@ -563,7 +563,7 @@ Status FakeRuntime::remove_network(const std::string& name) {
   return Status::Ok();
 }
 
-Result<std::string> FakeRuntime::create_container(const ContainerSpec& spec) {
+Result<std::string> FakeRuntime::create_container(const ContainerConfig& spec) {
   if (Status status = enter(Operation::kCreateContainer); !status.ok()) {
     return status.error();
   }

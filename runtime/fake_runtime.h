@@ -82,7 +82,7 @@ class FakeRuntime : public ContainerRuntime {
   Result<std::vector<NetworkInfo>> list_networks(const Labels& labels) override;
   Status remove_network(const std::string& name) override;
 
-  Result<std::string> create_container(const ContainerSpec& spec) override;
+  Result<std::string> create_container(const ContainerConfig& spec) override;
   Status start_container(const std::string& container) override;
   Status stop_container(const std::string& container, std::chrono::seconds timeout) override;
   Status kill_container(const std::string& container, const std::string& signal) override;

@@ -22,7 +22,7 @@ struct NetworkAttachment {
 };
 
 // Settings of a container to create. Empty strings and zero limits mean "Docker's default".
-struct ContainerSpec {
+struct ContainerConfig {
   std::string name;                  // Docker requires at least 2 characters of [a-zA-Z0-9_.-]
   std::string image;                 // reference, for example raictl/busybox:latest
   std::vector<std::string> command;  // empty keeps the image's CMD

@@ -232,7 +232,7 @@ TEST_F(ReconcilerTest, LeftoverWithOtherUidIsReplaced) {
 }
 
 TEST_F(ReconcilerTest, ForeignContainerHoldingNameIsClearError) {
-  ContainerSpec foreign;
+  ContainerConfig foreign;
   foreign.name = "web-1";
   foreign.image = "raictl/busybox:latest";
   ASSERT_TRUE(runtime_.create_container(foreign));

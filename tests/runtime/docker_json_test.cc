@@ -9,8 +9,8 @@ namespace {
 
 using nlohmann::json;
 
-ContainerSpec full_spec() {
-  ContainerSpec spec;
+ContainerConfig full_spec() {
+  ContainerConfig spec;
   spec.name = "web-1";
   spec.image = "raictl/busybox:latest";
   spec.command = {"httpd", "-f", "-p", "80"};
@@ -47,7 +47,7 @@ TEST(ContainerCreateBodyTest, CarriesEveryField) {
 }
 
 TEST(ContainerCreateBodyTest, OmitsUnsetFields) {
-  ContainerSpec spec;
+  ContainerConfig spec;
   spec.name = "bare";
   spec.image = "raictl/busybox";
 
@@ -61,7 +61,7 @@ TEST(ContainerCreateBodyTest, OmitsUnsetFields) {
 }
 
 TEST(ContainerCreateBodyTest, EmptyEntrypointClearsImages) {
-  ContainerSpec spec;
+  ContainerConfig spec;
   spec.image = "raictl/busybox";
   spec.entrypoint = std::vector<std::string>{};
 
@@ -71,7 +71,7 @@ TEST(ContainerCreateBodyTest, EmptyEntrypointClearsImages) {
 }
 
 TEST(ContainerCreateBodyTest, NetworkWithoutAddressLetsDockerPick) {
-  ContainerSpec spec;
+  ContainerConfig spec;
   spec.image = "raictl/busybox";
   spec.network = NetworkAttachment{"raictl-blue", ""};
 
@@ -81,7 +81,7 @@ TEST(ContainerCreateBodyTest, NetworkWithoutAddressLetsDockerPick) {
 }
 
 TEST(ContainerCreateBodyTest, ReplacesInvalidUtf8) {
-  ContainerSpec spec;
+  ContainerConfig spec;
   spec.image = "raictl/busybox";
   spec.env = {{"BAD", std::string("\xff\xfe")}};
 

@@ -80,8 +80,8 @@ class DockerRuntimeTest : public ::testing::Test {
     return spec;
   }
 
-  ContainerSpec sleeper(const std::string& name) {
-    ContainerSpec spec;
+  ContainerConfig sleeper(const std::string& name) {
+    ContainerConfig spec;
     spec.name = name;
     spec.image = DockerDaemon::kImage;
     spec.command = {"sleep", "600"};
@@ -110,7 +110,7 @@ DockerDaemon* DockerRuntimeTest::daemon_ = nullptr;
 TEST_F(DockerRuntimeTest, StartsContainerAtExplicitAddress) {
   auto network = runtime_->ensure_network(network_spec("addr", 1));
   ASSERT_TRUE(network.ok()) << network.error().message;
-  ContainerSpec spec = sleeper("addr-web");
+  ContainerConfig spec = sleeper("addr-web");
   spec.network = NetworkAttachment{"addr", "10.210.1.10"};
   spec.env = {{"MODE", "test"}};
   spec.nano_cpus = 500'000'000;
@@ -169,7 +169,7 @@ TEST_F(DockerRuntimeTest, EnsureNetworkCreatesOnceAndRejectsDifferentSpec) {
 
 TEST_F(DockerRuntimeTest, NetworkWithMemberCannotBeRemoved) {
   ASSERT_TRUE(runtime_->ensure_network(network_spec("busy", 4)).ok());
-  ContainerSpec spec = sleeper("busy-web");
+  ContainerConfig spec = sleeper("busy-web");
   spec.network = NetworkAttachment{"busy", ""};
   ASSERT_TRUE(runtime_->create_container(spec).ok());
   ASSERT_TRUE(runtime_->start_container("busy-web").ok());
@@ -191,10 +191,10 @@ TEST_F(DockerRuntimeTest, NetworkWithMemberCannotBeRemoved) {
 // namespace): containers on one bridge still reach each other.
 TEST_F(DockerRuntimeTest, ContainersOnOneBridgeReachEachOther) {
   ASSERT_TRUE(runtime_->ensure_network(network_spec("reach", 5)).ok());
-  ContainerSpec server = sleeper("reach-httpd");
+  ContainerConfig server = sleeper("reach-httpd");
   server.command = {"httpd", "-f", "-p", "80", "-h", "/www"};
   server.network = NetworkAttachment{"reach", "10.210.5.20"};
-  ContainerSpec client = sleeper("reach-client");
+  ContainerConfig client = sleeper("reach-client");
   client.command = {"sh", "-c", "echo 'GET / HTTP/1.0' | nc -w 5 10.210.5.20 80"};
   client.network = NetworkAttachment{"reach", "10.210.5.21"};
   ASSERT_TRUE(runtime_->create_container(server).ok());
@@ -226,7 +226,7 @@ TEST_F(DockerRuntimeTest, NameConflictNamesContainer) {
 }
 
 TEST_F(DockerRuntimeTest, MissingImageNamesImage) {
-  ContainerSpec spec = sleeper("no-image");
+  ContainerConfig spec = sleeper("no-image");
   spec.image = "raictl/missing:v9";
 
   auto created = runtime_->create_container(spec);
@@ -238,7 +238,7 @@ TEST_F(DockerRuntimeTest, MissingImageNamesImage) {
 }
 
 TEST_F(DockerRuntimeTest, InvalidRequestIsInvalidArgument) {
-  ContainerSpec spec = sleeper("tiny-memory");
+  ContainerConfig spec = sleeper("tiny-memory");
   spec.memory_bytes = 1024;
 
   auto created = runtime_->create_container(spec);
@@ -311,9 +311,9 @@ TEST_F(DockerRuntimeTest, KillSendsSignalAndStoppedIsConflict) {
 }
 
 TEST_F(DockerRuntimeTest, ListsOnlyMatchingLabels) {
-  ContainerSpec first = sleeper("list-a");
+  ContainerConfig first = sleeper("list-a");
   first.labels = {{"raictl.list", "yes"}, {"raictl.group", "g1"}};
-  ContainerSpec second = sleeper("list-b");
+  ContainerConfig second = sleeper("list-b");
   second.labels = {{"raictl.list", "yes"}, {"raictl.group", "g2"}};
   ASSERT_TRUE(runtime_->create_container(first).ok());
   ASSERT_TRUE(runtime_->create_container(second).ok());
@@ -334,7 +334,7 @@ TEST_F(DockerRuntimeTest, ListsOnlyMatchingLabels) {
 }
 
 TEST_F(DockerRuntimeTest, LogsSeparateStdoutAndStderr) {
-  ContainerSpec spec = sleeper("talker");
+  ContainerConfig spec = sleeper("talker");
   // dockerd copies the two streams independently, so only the pause makes "out-2" the last
   // line of the combined log.
   spec.command = {"sh", "-c", "echo out-1; echo err-1 >&2; sleep 0.5; echo out-2"};
@@ -355,7 +355,7 @@ TEST_F(DockerRuntimeTest, LogsSeparateStdoutAndStderr) {
 }
 
 TEST_F(DockerRuntimeTest, OomKilledContainerIsReported) {
-  ContainerSpec spec = sleeper("hog");
+  ContainerConfig spec = sleeper("hog");
   spec.memory_bytes = 8 * 1024 * 1024;
   // The shell keeps 64 MiB of output in a variable, far above the 8 MiB limit.
   spec.command = {"sh", "-c", "x=$(head -c 67108864 /dev/zero | tr '\\0' x); echo ${#x}"};
@@ -413,7 +413,7 @@ TEST_F(DockerRuntimeTest, WorksAtOldestSupportedApiVersion) {
   options.max_api_version = std::string(DockerClient::kMinApiVersion);
   DockerRuntime old_runtime(options);
   ASSERT_TRUE(old_runtime.ensure_network(network_spec("old", 6)).ok());
-  ContainerSpec spec = sleeper("old-api");
+  ContainerConfig spec = sleeper("old-api");
   spec.network = NetworkAttachment{"old", "10.210.6.30"};
 
   ASSERT_TRUE(old_runtime.create_container(spec).ok());
@@ -494,9 +494,9 @@ TEST_F(DockerRuntimeTest, EventsReportStartAndDieOfExitingContainer) {
   auto watch = runtime_->watch_events(EventFilter{{{"raictl.events", "yes"}}}, log.handlers());
   ASSERT_TRUE(watch.ok()) << watch.error().message;
 
-  ContainerSpec unwatched = sleeper("events-other");
+  ContainerConfig unwatched = sleeper("events-other");
   unwatched.command = {"true"};
-  ContainerSpec job = sleeper("events-job");
+  ContainerConfig job = sleeper("events-job");
   job.command = {"sh", "-c", "exit 3"};
   job.labels = {{"raictl.events", "yes"}, {"team", "blue"}};
   ASSERT_TRUE(runtime_->create_container(unwatched).ok());

@@ -13,8 +13,8 @@ namespace {
 
 using Operation = FakeRuntime::Operation;
 
-ContainerSpec spec_named(const std::string& name, const std::string& address = "") {
-  ContainerSpec spec;
+ContainerConfig spec_named(const std::string& name, const std::string& address = "") {
+  ContainerConfig spec;
   spec.name = name;
   spec.image = "raictl/busybox:latest";
   spec.labels = {{"raictl.managed", "true"}};
@@ -119,7 +119,7 @@ TEST_F(FakeRuntimeTest, DelaySlowsOnlyItsOperation) {
 TEST_F(FakeRuntimeTest, MirrorsDockerErrors) {
   ASSERT_TRUE(runtime_.create_container(spec_named("web-1")).ok());
 
-  ContainerSpec missing_image = spec_named("web-2");
+  ContainerConfig missing_image = spec_named("web-2");
   missing_image.image = "raictl/nope";
   auto not_found = runtime_.create_container(missing_image);
   auto conflict = runtime_.create_container(spec_named("web-1"));
@@ -209,7 +209,7 @@ TEST_F(FakeRuntimeTest, KillSetsExitCodeOnlyOnce) {
 }
 
 TEST_F(FakeRuntimeTest, ListsByLabel) {
-  ContainerSpec other = spec_named("other");
+  ContainerConfig other = spec_named("other");
   other.labels = {{"team", "b"}};
   ASSERT_TRUE(runtime_.create_container(spec_named("web-1")).ok());
   ASSERT_TRUE(runtime_.create_container(other).ok());
@@ -254,7 +254,7 @@ TEST_F(FakeRuntimeTest, DeliversEventsOnWatchThread) {
       runtime_.watch_events(EventFilter{{{"raictl.managed", "true"}}}, recorder.handlers());
   ASSERT_TRUE(watch.ok());
 
-  ContainerSpec unmanaged = spec_named("other");
+  ContainerConfig unmanaged = spec_named("other");
   unmanaged.labels.clear();
   ASSERT_TRUE(runtime_.create_container(unmanaged).ok());
   ASSERT_TRUE(runtime_.start_container("other").ok());
