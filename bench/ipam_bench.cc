@@ -1,7 +1,7 @@
 // Measures IPAM allocation against single-command round trips to the same Redis, and
 // allocation latency in an empty and a 90%-full /10 pool. Starts its own redis-server on a
-// private unix socket (tests/support/RedisServer) and prints the figures; it asserts
-// nothing. Build in Release mode for meaningful numbers.
+// private unix socket (tests/support/RedisServer) and prints the figures without asserting
+// anything. Build in Release mode for meaningful numbers.
 
 #include <fmt/format.h>
 #include <unistd.h>
@@ -10,6 +10,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <functional>
 #include <memory>
 #include <random>
@@ -46,6 +47,7 @@ struct Measurement {
   double per_second = 0;
   double p50_us = 0;
   double p99_us = 0;
+  double redis_us = 0;  // mean time inside Redis per command, from INFO commandstats
   int failures = 0;
 };
 
@@ -74,9 +76,34 @@ std::unique_ptr<RedisClient> connect_or_exit(const testing::RedisServer& server)
   return std::move(client).value();
 }
 
+void reset_command_stats(RedisClient& admin) {
+  if (auto reset = admin.command({"CONFIG", "RESETSTAT"}); !reset) {
+    fmt::print(stderr, "ipam_bench: {}\n", reset.error().message);
+    std::exit(1);
+  }
+}
+
+// Returns usec_per_call of one command ("evalsha", "ping") from INFO commandstats.
+double redis_time_per_call(RedisClient& admin, const std::string& command) {
+  auto info = admin.command({"INFO", "commandstats"});
+  if (!info) {
+    fmt::print(stderr, "ipam_bench: {}\n", info.error().message);
+    std::exit(1);
+  }
+  std::string prefix = "cmdstat_" + command + ":";
+  size_t line = info->text.find(prefix);
+  size_t field = info->text.find("usec_per_call=", line);
+  if (line == std::string::npos || field == std::string::npos) {
+    return 0;
+  }
+  return std::stod(info->text.substr(field + std::strlen("usec_per_call=")));
+}
+
 // Runs `operations` operations spread over `clients` threads that start together, each
-// thread on its own connection, and measures throughput and per-operation latency.
-Measurement measure(const testing::RedisServer& server, int clients, int operations,
+// thread on its own connection, and measures throughput and per-operation latency. The
+// time Redis spends per call is read for `command` through the `admin` connection.
+Measurement measure(const testing::RedisServer& server, RedisClient& admin,
+                    const std::string& command, int clients, int operations,
                     const OperationFactory& factory) {
   std::vector<std::unique_ptr<RedisClient>> connections;
   std::vector<Operation> work;
@@ -115,6 +142,7 @@ Measurement measure(const testing::RedisServer& server, int clients, int operati
   while (ready.load() < clients) {
     std::this_thread::yield();
   }
+  reset_command_stats(admin);
   auto start = Clock::now();
   go = true;
   for (auto& thread : threads) {
@@ -130,6 +158,7 @@ Measurement measure(const testing::RedisServer& server, int clients, int operati
   result.per_second = static_cast<double>(all.size()) / seconds;
   result.p50_us = percentile(all, 0.50);
   result.p99_us = percentile(all, 0.99);
+  result.redis_us = redis_time_per_call(admin, command);
   result.failures = failures.load();
   return result;
 }
@@ -169,8 +198,9 @@ OperationFactory ping() {
 }
 
 void print_row(const char* what, int clients, const Measurement& m) {
-  fmt::print("{:<22} {:>7} {:>12.0f} {:>9.1f} {:>9.1f}{}\n", what, clients, m.per_second, m.p50_us,
-             m.p99_us, m.failures > 0 ? fmt::format("  ({} failed)", m.failures) : "");
+  fmt::print("{:<22} {:>7} {:>12.0f} {:>9.1f} {:>9.1f} {:>9.1f}{}\n", what, clients, m.per_second,
+             m.p50_us, m.p99_us, m.redis_us,
+             m.failures > 0 ? fmt::format("  ({} failed)", m.failures) : "");
 }
 
 void compare_throughput(const testing::RedisServer& server, RedisClient& admin) {
@@ -178,8 +208,8 @@ void compare_throughput(const testing::RedisServer& server, RedisClient& admin) 
       "Allocation on a /16 pool vs one-command round trips: {} operations per run, "
       "median of {} runs by ops/s\n",
       kOperations, kRounds);
-  fmt::print("{:<22} {:>7} {:>12} {:>9} {:>9}\n", "operation", "clients", "ops/s", "p50 us",
-             "p99 us");
+  fmt::print("{:<22} {:>7} {:>12} {:>9} {:>9} {:>9}\n", "operation", "clients", "ops/s", "p50 us",
+             "p99 us", "redis us");
 
   for (int clients : {1, 8, 32}) {
     std::vector<Measurement> allocate_runs;
@@ -187,10 +217,11 @@ void compare_throughput(const testing::RedisServer& server, RedisClient& admin) 
     std::vector<Measurement> ping_runs;
     for (int round = 0; round < kRounds; ++round) {
       recreate_pool(admin, "bench16", "10.16.0.0/16");
-      allocate_runs.push_back(
-          measure(server, clients, kOperations, allocations_from("bench16", "c")));
-      evalsha_runs.push_back(measure(server, clients, kOperations, trivial_script()));
-      ping_runs.push_back(measure(server, clients, kOperations, ping()));
+      allocate_runs.push_back(measure(server, admin, "evalsha", clients, kOperations,
+                                      allocations_from("bench16", "c")));
+      evalsha_runs.push_back(
+          measure(server, admin, "evalsha", clients, kOperations, trivial_script()));
+      ping_runs.push_back(measure(server, admin, "ping", clients, kOperations, ping()));
     }
     auto allocate = median(allocate_runs, &Measurement::per_second);
     auto evalsha = median(evalsha_runs, &Measurement::per_second);
@@ -206,9 +237,9 @@ void compare_throughput(const testing::RedisServer& server, RedisClient& admin) 
 }
 
 // Marks kFullFraction of the pool's allocation range in use by writing the bitmap and the
-// used counter directly, without allocation records. Allocation searches only the bitmap,
-// and millions of real records would take gigabytes of memory. Bits are set at random, so
-// the free addresses are scattered as they would be after long churn.
+// used counter directly, without allocation records. The search for a free address reads
+// only the bitmap, and millions of real records would take gigabytes of memory. Bits are set at
+// random, so the free addresses are scattered as they would be after long churn.
 uint64_t fill_bitmap(RedisClient& client, const std::string& pool) {
   auto bitmap = client.command({"GET", keys::bitmap(pool)});
   auto fields = client.command({"HMGET", keys::pool(pool), "first", "last"});
@@ -246,18 +277,21 @@ void compare_fill_levels(const testing::RedisServer& server, RedisClient& admin)
       "Allocation latency on a /10 pool, 1 client: {} allocations per run, median of {} "
       "runs by p99\n",
       kLatencySamples, kRounds);
-  fmt::print("{:<22} {:>7} {:>12} {:>9} {:>9}\n", "pool", "clients", "ops/s", "p50 us", "p99 us");
+  fmt::print("{:<22} {:>7} {:>12} {:>9} {:>9} {:>9}\n", "pool", "clients", "ops/s", "p50 us",
+             "p99 us", "redis us");
 
   std::vector<Measurement> empty_runs;
   std::vector<Measurement> full_runs;
   uint64_t marked = 0;
   for (int round = 0; round < kRounds; ++round) {
     recreate_pool(admin, "bench10", "10.64.0.0/10");
-    empty_runs.push_back(measure(server, 1, kLatencySamples, allocations_from("bench10", "empty")));
+    empty_runs.push_back(measure(server, admin, "evalsha", 1, kLatencySamples,
+                                 allocations_from("bench10", "empty")));
 
     recreate_pool(admin, "bench10", "10.64.0.0/10");
     marked = fill_bitmap(admin, "bench10");
-    full_runs.push_back(measure(server, 1, kLatencySamples, allocations_from("bench10", "full")));
+    full_runs.push_back(
+        measure(server, admin, "evalsha", 1, kLatencySamples, allocations_from("bench10", "full")));
   }
   auto empty = median(empty_runs, &Measurement::p99_us);
   auto full = median(full_runs, &Measurement::p99_us);
