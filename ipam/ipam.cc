@@ -14,8 +14,8 @@ namespace raictl::ipam {
 
 namespace {
 
-// check() reads the pool list, then snapshots every pool in one transaction; a pool
-// created or deleted in between makes it read again.
+// check() reads the pool list and then snapshots every pool in one transaction. A pool
+// created or deleted in between makes it start again, at most this many times.
 constexpr int kCheckAttempts = 5;
 
 spdlog::logger& logger() {
@@ -85,7 +85,7 @@ Result<RedisReply> Ipam::run(LuaScript& script, const std::vector<std::string>& 
   if (!reply && reply.code() == ErrorCode::kUnavailable && retry_once) {
     // The connection reconnects on the next command, so one more try survives a Redis
     // restart. Only operations whose repetition changes nothing get here.
-    logger().info("retrying once after: {}", reply.error().message);
+    logger().info("key={} retrying once after: {}", keys.front(), reply.error().message);
     reply = script.run(client_, keys, args);
   }
   return reply;
