@@ -54,7 +54,18 @@ int main(int argc, char** argv) {
   app.add_option("--backoff-max", backoff_max, "maximum restart delay in seconds")
       ->check(CLI::Range(0.1, 86400.0))
       ->capture_default_str();
+  bool no_overlay = false;
+  app.add_flag("--no-overlay", no_overlay,
+               "do not create the VXLAN device: containers reach only this host's containers");
+  app.add_option("--vni", options.vni, "VXLAN network identifier, the same on every host")
+      ->check(CLI::Range(1u, raictl::kMaxVni))
+      ->capture_default_str();
+  app.add_option("--vxlan-port", options.vxlan_port,
+                 "VXLAN UDP port, the same on every host; open it between hosts")
+      ->check(CLI::Range(1, 65535))
+      ->capture_default_str();
   CLI11_PARSE(app, argc, argv);
+  options.overlay = !no_overlay;
 
   std::signal(SIGPIPE, SIG_IGN);
   auto logger = raictl::component_logger("node");

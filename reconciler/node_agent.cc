@@ -5,6 +5,7 @@
 #include "core/keys.h"
 #include "core/log.h"
 #include "fmt/format.h"
+#include "runtime/netlink_host_network.h"
 
 namespace raictl::reconciler {
 
@@ -155,6 +156,44 @@ Status NodeAgent::register_node() {
   logger()->info("node={} registered: {} CPUs, {} bytes of memory, Docker {}", options_.name,
                  engine->cpus, engine->memory_bytes, engine->server_version);
   return Status::Ok();
+}
+
+OverlayOptions NodeAgent::overlay_options() {
+  OverlayOptions overlay;
+  overlay.vni = options_.vni;
+  overlay.port = options_.vxlan_port;
+  overlay.local_address = options_.address;
+  if (!options_.overlay) {
+    logger()->info("node={} overlay disabled by --no-overlay", options_.name);
+    return overlay;
+  }
+  if (!is_ipv4_address(options_.address) || options_.address.starts_with("127.")) {
+    logger()->warn(
+        "node={} address {} is not a routable IPv4 address: running without the "
+        "overlay, so containers reach only containers on this host",
+        options_.name, options_.address);
+    return overlay;
+  }
+
+  auto device = host_network_->device_for_address(options_.address);
+  if (!device) {
+    logger()->warn("node={} no local device has address {}, running without the overlay: {}",
+                   options_.name, options_.address, device.error().message);
+    return overlay;
+  }
+  auto mtu = host_network_->device_mtu(*device);
+  if (!mtu) {
+    logger()->warn("node={} reading the MTU of {} failed, running without the overlay: {}",
+                   options_.name, *device, mtu.error().message);
+    return overlay;
+  }
+
+  overlay.enabled = true;
+  overlay.underlay_device = *device;
+  overlay.mtu = vxlan_mtu_for_underlay(*mtu);
+  logger()->info("node={} overlay: VNI {} port {} via {} ({}), MTU {}", options_.name, overlay.vni,
+                 overlay.port, *device, options_.address, overlay.mtu);
+  return overlay;
 }
 
 void NodeAgent::start_stream() {

@@ -28,6 +28,11 @@ struct NodeOptions {
   std::chrono::milliseconds resync_interval{10'000};
   int block_ms = 5000;  // XREADGROUP BLOCK on the node's stream; never 0 (forever)
   BackoffPolicy backoff;
+  // The overlay is wired when enabled and `address` belongs to a local device; a host
+  // whose address is loopback (a single-host setup) runs without it.
+  bool overlay = true;
+  uint32_t vni = 4242;
+  uint16_t vxlan_port = kVxlanPort;
 };
 
 // The node process: one libuv loop that owns all state and decides when a reconcile pass
@@ -50,6 +55,7 @@ class NodeAgent {
 
  private:
   Status register_node();
+  OverlayOptions overlay_options();
   void start_stream();
   void read_stream(bool pending);
   void on_stream_reply(Result<RedisReply> reply, bool pending);
@@ -62,6 +68,7 @@ class NodeAgent {
 
   NodeOptions options_;
   std::unique_ptr<ContainerRuntime> runtime_;
+  std::unique_ptr<HostNetwork> host_network_;
   uv_loop_t loop_{};
 
   // Worker-side state: used only inside a pass, which runs on one pool thread at a time.

@@ -46,19 +46,39 @@ std::string network_name(const std::string& pool) {
   return "raictl-" + pool;
 }
 
-std::string bridge_name(const std::string& pool) {
-  // FNV-1a keeps the name stable across restarts and distinct for distinct pools, where
-  // cutting the pool name to fit would not be.
+namespace {
+
+// FNV-1a keeps derived interface names stable across restarts and distinct for distinct
+// pools, where cutting the pool name to fit 15 bytes would not be.
+uint32_t pool_hash(const std::string& pool) {
   uint32_t hash = 2166136261u;
   for (unsigned char c : pool) {
     hash = (hash ^ c) * 16777619u;
   }
-  return fmt::format("rai{:08x}", hash);
+  return hash;
+}
+
+}  // namespace
+
+std::string bridge_name(const std::string& pool) {
+  return fmt::format("rai{:08x}", pool_hash(pool));
+}
+
+std::string vxlan_name(const std::string& pool) {
+  return fmt::format("rvx{:08x}", pool_hash(pool));
 }
 
 Reconciler::Reconciler(ContainerRuntime& runtime, Store& store, ReconcilerOptions options,
-                       Clock clock)
-    : runtime_(runtime), store_(store), options_(std::move(options)), clock_(std::move(clock)) {}
+                       Clock clock, HostNetwork* network)
+    : runtime_(runtime),
+      network_(network),
+      store_(store),
+      options_(std::move(options)),
+      clock_(std::move(clock)) {
+  if (network_ == nullptr) {
+    options_.overlay.enabled = false;
+  }
+}
 
 Result<PassResult> Reconciler::run_pass() {
   auto assigned = store_.assignments(options_.node);
@@ -75,8 +95,18 @@ Result<PassResult> Reconciler::run_pass() {
     by_name[container.name] = &container;
   }
 
+  std::set<std::string> peers;
+  if (options_.overlay.enabled) {
+    auto addresses = peer_addresses();
+    if (!addresses) {
+      return addresses.error();
+    }
+    peers = std::move(addresses).value();
+  }
+
   PassResult result;
   std::vector<Removal> removals;
+  std::set<std::string> wired_pools;
   for (const auto& [name, json] : *assigned) {
     auto assignment = parse_assignment(name, json);
     if (!assignment) {
@@ -92,7 +122,14 @@ Result<PassResult> Reconciler::run_pass() {
       removals.push_back(Removal{*assignment, name, container ? container->id : "", grace});
       continue;
     }
-    if (auto status = ensure_network(*assignment); !status) {
+    auto status = ensure_network(*assignment);
+    if (status && options_.overlay.enabled && !wired_pools.contains(assignment->pool)) {
+      status = ensure_overlay(assignment->pool, peers);
+      if (status) {
+        wired_pools.insert(assignment->pool);
+      }
+    }
+    if (!status) {
       auto& tracker = tracker_for(*assignment);
       write_status(
           *assignment, tracker,
@@ -133,6 +170,7 @@ Status Reconciler::ensure_network(const Assignment& assignment) {
   // give a container an address behind raictl's back.
   spec.ip_range = assignment.gateway + "/32";
   spec.bridge_name = bridge_name(assignment.pool);
+  spec.mtu = options_.overlay.enabled ? options_.overlay.mtu : 0;
   spec.labels = {{kManaged, "true"}, {"raictl.pool", assignment.pool}};
 
   auto network = runtime_.ensure_network(spec);
@@ -145,6 +183,47 @@ Status Reconciler::ensure_network(const Assignment& assignment) {
   logger()->info("node={} pool={} network {} ready (subnet {}, gateway {})", options_.node,
                  assignment.pool, name, spec.subnet, spec.gateway);
   return Status::Ok();
+}
+
+Status Reconciler::ensure_overlay(const std::string& pool, const std::set<std::string>& peers) {
+  const auto& overlay = options_.overlay;
+  VxlanSpec spec;
+  spec.name = vxlan_name(pool);
+  spec.vni = overlay.vni;
+  spec.port = overlay.port;
+  spec.local_address = overlay.local_address;
+  spec.underlay_device = overlay.underlay_device;
+  spec.mtu = overlay.mtu;
+  spec.bridge = bridge_name(pool);
+
+  if (auto status = network_->ensure_vxlan(spec); !status) {
+    logger()->error("node={} pool={} vxlan {} failed: {}", options_.node, pool, spec.name,
+                    status.error().message);
+    return status;
+  }
+  if (auto status = network_->sync_peers(spec.name, peers); !status) {
+    logger()->error("node={} pool={} syncing {} peers of {} failed: {}", options_.node, pool,
+                    peers.size(), spec.name, status.error().message);
+    return status;
+  }
+  return Status::Ok();
+}
+
+Result<std::set<std::string>> Reconciler::peer_addresses() {
+  auto nodes = store_.nodes();
+  if (!nodes) {
+    return nodes.error();
+  }
+  std::set<std::string> peers;
+  for (const auto& [name, record] : *nodes) {
+    std::string address = record.value("address", "");
+    // Only hosts that joined with an underlay address take part; the own entry never does.
+    if (name != options_.node && is_ipv4_address(address) &&
+        address != options_.overlay.local_address) {
+      peers.insert(address);
+    }
+  }
+  return peers;
 }
 
 void Reconciler::converge(const Assignment& assignment, const ContainerSummary* current,

@@ -12,12 +12,25 @@
 #include "core/store.h"
 #include "reconciler/backoff.h"
 #include "runtime/container_runtime.h"
+#include "runtime/host_network.h"
 
 namespace raictl::reconciler {
+
+// How this host joins the cluster subnet to the other hosts: one VXLAN device per pool
+// bridge, with a flooding FDB entry per peer host.
+struct OverlayOptions {
+  bool enabled = false;
+  uint32_t vni = 4242;
+  uint16_t port = kVxlanPort;
+  std::string local_address;    // this host's underlay address
+  std::string underlay_device;  // the device that has local_address
+  int mtu = 0;                  // of the VXLAN device and the Docker bridge; 0: default
+};
 
 struct ReconcilerOptions {
   std::string node;  // this host's name
   BackoffPolicy backoff;
+  OverlayOptions overlay;
 };
 
 // What a pass asks of its caller: when to run again at the latest (a backoff expiring),
@@ -40,8 +53,9 @@ class Reconciler {
  public:
   using Clock = std::function<std::chrono::steady_clock::time_point()>;
 
+  // `network` may be null when the overlay is disabled; it is used only then.
   Reconciler(ContainerRuntime& runtime, Store& store, ReconcilerOptions options,
-             Clock clock = std::chrono::steady_clock::now);
+             Clock clock = std::chrono::steady_clock::now, HostNetwork* network = nullptr);
 
   Result<PassResult> run_pass();
 
@@ -77,6 +91,8 @@ class Reconciler {
   };
 
   Status ensure_network(const Assignment& assignment);
+  Status ensure_overlay(const std::string& pool, const std::set<std::string>& peers);
+  Result<std::set<std::string>> peer_addresses();
   void converge(const Assignment& assignment, const ContainerSummary* current, PassResult& result);
   void remove_all(std::vector<Removal> removals);
   void handle_exited(const Assignment& assignment, const ContainerInfo& info, PassResult& result);
@@ -91,6 +107,7 @@ class Reconciler {
                                                     const nlohmann::json& json);
 
   ContainerRuntime& runtime_;
+  HostNetwork* network_;
   Store& store_;
   ReconcilerOptions options_;
   Clock clock_;
@@ -102,5 +119,6 @@ class Reconciler {
 // interface name that fits Linux's 15-byte limit for any pool name.
 std::string network_name(const std::string& pool);
 std::string bridge_name(const std::string& pool);
+std::string vxlan_name(const std::string& pool);
 
 }  // namespace raictl::reconciler

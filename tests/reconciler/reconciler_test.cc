@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "core/keys.h"
+#include "runtime/fake_host_network.h"
 #include "runtime/fake_runtime.h"
 #include "tests/support/redis_server.h"
 
@@ -270,6 +271,74 @@ TEST_F(ReconcilerTest, RestartCountSurvivesNewReconciler) {
   now_ = *pass().wake_at;
   pass();
   EXPECT_EQ(status("web-1")["restarts"], 2);
+}
+
+class OverlayTest : public ReconcilerTest {
+ protected:
+  OverlayTest() {
+    options_.overlay.enabled = true;
+    options_.overlay.local_address = "10.210.0.11";
+    options_.overlay.underlay_device = "eth0";
+    options_.overlay.mtu = 1450;
+    network_.add_device("eth0", 1500, {"10.210.0.11"});
+    // Docker creates the bridge with the network; the fake host network cannot see the
+    // fake engine, so the test creates it.
+    network_.add_bridge(bridge_name("default"), 1450);
+  }
+
+  Reconciler& overlay_reconciler() {
+    if (!reconciler_) {
+      reconciler_ = std::make_unique<Reconciler>(
+          runtime_, store_, options_, [this] { return now_; }, &network_);
+    }
+    return *reconciler_;
+  }
+
+  void register_node(const std::string& name, const std::string& address) {
+    ASSERT_TRUE(store_.put_node(name, {{"name", name}, {"address", address}}));
+  }
+
+  FakeHostNetwork network_;
+};
+
+TEST_F(OverlayTest, WiresVxlanToPoolBridgeWithOnePeerPerOtherHost) {
+  register_node("node-1", "10.210.0.11");
+  register_node("node-2", "10.210.0.12");
+  register_node("node-3", "10.210.0.13");
+  assign("web-1", "uid-1", 1, busybox_);
+  ASSERT_TRUE(overlay_reconciler().run_pass());
+
+  auto device = network_.vxlan(vxlan_name("default"));
+  ASSERT_TRUE(device);
+  EXPECT_EQ(device->spec.bridge, bridge_name("default"));
+  EXPECT_EQ(device->spec.local_address, "10.210.0.11");
+  EXPECT_EQ(device->spec.mtu, 1450);
+  EXPECT_EQ(device->peers, (std::set<std::string>{"10.210.0.12", "10.210.0.13"}));
+  EXPECT_EQ(runtime_.inspect_network("raictl-default")->mtu, 1450);
+}
+
+TEST_F(OverlayTest, HostThatLeavesLosesItsPeerEntry) {
+  register_node("node-1", "10.210.0.11");
+  register_node("node-2", "10.210.0.12");
+  assign("web-1", "uid-1", 1, busybox_);
+  ASSERT_TRUE(overlay_reconciler().run_pass());
+
+  ASSERT_TRUE(client_->command({"HDEL", keys::nodes(), "node-2"}));
+  ASSERT_TRUE(overlay_reconciler().run_pass());
+  auto device = network_.vxlan(vxlan_name("default"));
+  ASSERT_TRUE(device);
+  EXPECT_TRUE(device->peers.empty());
+}
+
+TEST_F(OverlayTest, OverlayFailureShowsInStatus) {
+  register_node("node-1", "10.210.0.11");
+  network_.remove_device(bridge_name("default"));
+  assign("web-1", "uid-1", 1, busybox_);
+  ASSERT_TRUE(overlay_reconciler().run_pass());
+
+  EXPECT_EQ(status("web-1")["reason"], "NetworkFailed");
+  EXPECT_NE(status("web-1")["message"].get<std::string>().find(bridge_name("default")),
+            std::string::npos);
 }
 
 TEST(BackoffTest, DoublesUpToMaximum) {
