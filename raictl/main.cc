@@ -58,11 +58,11 @@ int main(int argc, char** argv) {
   describe_cmd->add_option("name", describe.name, "the object's name")->required();
 
   DeleteOptions del;
-  auto* delete_cmd = app.add_subcommand("delete", "delete containers or pools");
+  auto* delete_cmd = app.add_subcommand("delete", "delete containers, pools or nodes");
   delete_cmd->add_option("-f,--filename", del.files,
                          "delete the objects of this manifest file, directory or - for stdin");
   delete_cmd->add_flag("-R,--recursive", del.recursive, "also read subdirectories");
-  delete_cmd->add_option("resource", del.resource, "container or pool");
+  delete_cmd->add_option("resource", del.resource, "container, pool or node");
   delete_cmd->add_option("names", del.names, "names of the objects to delete");
   delete_cmd->add_flag("--wait", del.wait, "wait until the objects are gone");
   delete_cmd->add_option("--timeout", del.timeout_seconds, "seconds --wait waits (default 60)")

@@ -419,6 +419,38 @@ TEST_F(CliTest, DeleteMarksContainerTerminating) {
   EXPECT_TRUE(contains(get(get_options).out, "web-1   Terminating")) << get(get_options).out;
 }
 
+TEST_F(CliTest, DeleteNodeRemovesRecordAndReleasesItsGateway) {
+  ASSERT_EQ(apply_text(kPool).code, 0);
+  ASSERT_TRUE(context_->store().put_node("node-2", {{"address", "192.0.2.11"}}).ok());
+  auto gateway = context_->ipam().reserve_next("default", "node/node-2");
+  ASSERT_TRUE(gateway.ok());
+  ASSERT_TRUE(context_->client()
+                  .command({"HSET", "raictl:gateways:default", "node-2", gateway->to_string()})
+                  .ok());
+
+  DeleteOptions options;
+  options.resource = "node";
+  options.names = {"node-2"};
+  auto result = remove(options);
+  ASSERT_EQ(result.code, 0) << result.err;
+  EXPECT_TRUE(contains(result.out, "node \"node-2\" deleted"));
+  EXPECT_FALSE(context_->store().nodes()->contains("node-2"));
+  EXPECT_EQ(context_->ipam().usage("default")->reserved, 0u);
+}
+
+TEST_F(CliTest, DeleteNodeWithContainersIsRejected) {
+  ASSERT_TRUE(context_->store().put_node("node-2", {{"address", "192.0.2.11"}}).ok());
+  ASSERT_TRUE(context_->store().put_assignment("node-2", "web-1", {{"uid", "u"}}).ok());
+
+  DeleteOptions options;
+  options.resource = "node";
+  options.names = {"node-2"};
+  auto result = remove(options);
+  EXPECT_EQ(result.code, 1);
+  EXPECT_TRUE(contains(result.err, "still has 1 container assigned (web-1)")) << result.err;
+  EXPECT_TRUE(context_->store().nodes()->contains("node-2"));
+}
+
 TEST_F(CliTest, DeleteUnknownNameIsNotFound) {
   DeleteOptions options;
   options.resource = "container";
