@@ -24,10 +24,10 @@
 #              final status, then a normal stop of its dockerd, which stops the containers
 #              but keeps them. start-node later finds them as leftovers to converge.
 # start-node   starts the host's dockerd and raictl-node again.
-# remove-node  stops the host, removes it from the cluster with `raictl delete node`, then
-#              deletes its namespace, veth and state. raictl refuses while containers are
-#              still assigned to the host; the host then stays stopped but intact, so
-#              delete its containers (or start-node it again) and retry.
+# remove-node  stops the host, removes it from the cluster with `raictl delete node` (when
+#              this raictl has it), then deletes its namespace, veth and state. A host that
+#              still has containers assigned is left running and unchanged: delete its
+#              containers first, then retry.
 # down         stops everything by the pids in the state directory, deletes the namespaces,
 #              veths, bridge, firewall rule and the state directory. Safe to run twice.
 #
@@ -433,14 +433,14 @@ cmd_up() {
 
 cmd_status() {
   local i dir node dockerd pid
-  printf '%-8s %-12s %-16s %-40s %-8s %s\n' NAME NETNS UNDERLAY-ADDRESS DOCKER-SOCKET NODE DOCKERD
+  printf '%-8s %-12s %-16s %-48s %-8s %s\n' NAME NETNS UNDERLAY-ADDRESS DOCKER-SOCKET NODE DOCKERD
   for i in $(known_hosts); do
     dir=$(host_dir "$i")
     node=stopped
     running_pid "$dir/node.pid" raictl-node >/dev/null && node=running
     dockerd=stopped
     "$root/scripts/dockerd.sh" status --dir "$dir/docker" >/dev/null 2>&1 && dockerd=running
-    printf '%-8s %-12s %-16s %-40s %-8s %s\n' "host-$i" "$(host_netns "$i")" \
+    printf '%-8s %-12s %-16s %-48s %-8s %s\n' "host-$i" "$(host_netns "$i")" \
       "$(host_address "$i")" "$(host_socket "$i")" "$node" "$dockerd"
   done
 
@@ -490,6 +490,15 @@ cmd_remove_node() {
   build=$(config_get build "$root/build")
   raictl=$build/raictl/raictl
 
+  # Removing a host that still runs containers would orphan them, so nothing is stopped
+  # while the host has assignments.
+  local assigned
+  assigned=$(RAICTL_REDIS=$(redis_url) "$raictl" get nodes 2>/dev/null |
+    awk -v name="host-$i" '$1 == name { print $4 }')
+  if [[ -n $assigned && $assigned != 0 ]]; then
+    die "host-$i still has $assigned container(s) assigned; delete them with raictl delete container NAME --wait, then retry remove-node"
+  fi
+
   # The node goes first, so its heartbeat cannot register the host again after the delete.
   stop_pid "$(host_dir "$i")/node.pid" raictl-node TERM
 
@@ -498,7 +507,11 @@ cmd_remove_node() {
     if ! output=$(RAICTL_REDIS=$(redis_url) "$raictl" delete node "host-$i" 2>&1); then
       echo "$output" >&2
       if [[ $output != *"not found"* ]]; then
-        die "host-$i is stopped but still part of the cluster; fix the error above and retry remove-node"
+        # A container was assigned after the check above: put the host back as it was.
+        vni=$(config_get vni 4242)
+        vxlan_port=$(config_get vxlan_port 4789)
+        start_node "$i"
+        die "raictl delete node host-$i failed, so host-$i stays in the cluster; fix the error above and retry remove-node"
       fi
     else
       echo "$output"
