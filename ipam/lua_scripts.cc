@@ -16,6 +16,12 @@ local function dotted(value)
     math.floor(value / 65536) % 256, math.floor(value / 256) % 256, value % 256)
 end
 
+-- Formats an integer for redis.call. Redis 7.0 prints a Lua number argument with "%.17g",
+-- which costs more than some commands themselves, so the allocate script passes strings.
+local function decimal(value)
+  return string.format('%d', value)
+end
+
 local function number_of(text)
   local a, b, c, d = string.match(text, '^(%d+)%.(%d+)%.(%d+)%.(%d+)$')
   return ((tonumber(a) * 256 + tonumber(b)) * 256 + tonumber(c)) * 256 + tonumber(d)
@@ -220,9 +226,9 @@ if requested ~= '' then
 else
   -- Next fit: search from the cursor to the end of the range, then wrap to its start, so
   -- a released address is handed out again only after the rest of the range.
-  offset = redis.call('BITPOS', KEYS[2], 0, pool.cursor, pool.last, 'BIT')
+  offset = redis.call('BITPOS', KEYS[2], '0', fields[1], fields[5], 'BIT')
   if offset < 0 and pool.cursor > pool.first then
-    offset = redis.call('BITPOS', KEYS[2], 0, pool.first, pool.cursor - 1, 'BIT')
+    offset = redis.call('BITPOS', KEYS[2], '0', fields[4], decimal(pool.cursor - 1), 'BIT')
   end
   if offset < 0 then
     local held = redis.call('HGET', KEYS[5], owner_key)
@@ -241,7 +247,7 @@ if redis.call('HSETNX', KEYS[5], owner_key, entry) == 0 then
   return existing(redis.call('HGET', KEYS[5], owner_key))
 end
 
-redis.call('SETBIT', KEYS[2], offset, 1)
+redis.call('SETBIT', KEYS[2], decimal(offset), '1')
 redis.call('HSET', KEYS[3], address,
   '{"kind":"' .. kind .. '","name":"' .. name .. '","uid":"' .. uid .. '"}')
 local cursor = pool.cursor
@@ -251,7 +257,7 @@ if requested == '' then
     cursor = pool.first
   end
 end
-redis.call('HSET', KEYS[1], 'cursor', cursor, 'used', pool.used + 1)
+redis.call('HSET', KEYS[1], 'cursor', decimal(cursor), 'used', decimal(pool.used + 1))
 return address
 )lua";
 
