@@ -22,7 +22,8 @@
 # env          prints the export line that points raictl at the cluster's Redis.
 # stop-node    simulates a host failure: SIGKILL to the host's raictl-node, so it writes no
 #              final status, then a normal stop of its dockerd, which stops the containers
-#              but keeps them. start-node later finds them as leftovers to converge.
+#              but keeps them (this takes up to about 15 s, because dockerd waits for
+#              containers that ignore SIGTERM). start-node later finds them as leftovers.
 # start-node   starts the host's dockerd and raictl-node again.
 # remove-node  stops the host, removes it from the cluster with `raictl delete node` (when
 #              this raictl has it), then deletes its namespace, veth and state. A host that
@@ -45,8 +46,8 @@ bridge=rcl-br0
 underlay_prefix=10.210.0
 redis_port=6390
 max_nodes=8
-# Each raictl-node sets its overlay MTU to eth0's MTU minus the 50 bytes of VXLAN headers,
-# so containers get 1450 here.
+# raictl-node derives the overlay MTU from the MTU of eth0 minus the 50 bytes of VXLAN
+# headers, so containers get 1450 here.
 underlay_mtu=1500
 
 usage() {
@@ -278,7 +279,7 @@ start_redis() {
     sleep 0.1
   done
   tail -n 20 "$state/redis.log" >&2 || true
-  die "redis-server did not answer on $state/redis.sock within 10 s; see $state/redis.log"
+  die "redis-server did not respond to PING on $state/redis.sock within 10 s; see $state/redis.log"
 }
 
 start_controller() {
@@ -343,8 +344,8 @@ start_host() {
   start_node "$i"
 }
 
-# Stops the host's raictl-node with SIGNAL and its dockerd; FORCE=--force also removes
-# the containers (dockerd.sh stop --force) instead of leaving them stopped.
+# Stops the host's raictl-node with SIGNAL, then its dockerd. With FORCE=--force, dockerd.sh
+# also removes the containers instead of leaving them stopped.
 stop_host() {
   local i=$1 signal=$2 force=${3:-} dir
   dir=$(host_dir "$i")
@@ -464,8 +465,8 @@ cmd_stop_node() {
   local i
   i=$(host_index "${1:-}")
   [[ -d $(host_dir "$i") ]] || die "host-$i is not part of the cluster; see scripts/cluster.sh status"
-  # SIGKILL and a dockerd stop without --force: the host dies like a machine losing power,
-  # but its containers stay on disk for start-node to find.
+  # SIGKILL gives the node no chance to write a final status. dockerd stops its containers
+  # but keeps them on disk, as after a host crash, for start-node to find.
   stop_host "$i" KILL
 }
 
@@ -499,7 +500,7 @@ cmd_remove_node() {
     die "host-$i still has $assigned container(s) assigned; delete them with raictl delete container NAME --wait, then retry remove-node"
   fi
 
-  # The node goes first, so its heartbeat cannot register the host again after the delete.
+  # The node goes first, so it cannot write its record or heartbeat again after the delete.
   stop_pid "$(host_dir "$i")/node.pid" raictl-node TERM
 
   if "$raictl" delete --help 2>&1 | grep -q node; then
