@@ -66,8 +66,11 @@ int NodeAgent::run() {
     std::this_thread::sleep_for(std::chrono::seconds(2));
   }
 
-  reconciler_ = std::make_unique<Reconciler>(*runtime_, *worker_store_,
-                                             ReconcilerOptions{options_.name, options_.backoff});
+  host_network_ = std::make_unique<NetlinkHostNetwork>();
+  reconciler_ = std::make_unique<Reconciler>(
+      *runtime_, *worker_store_,
+      ReconcilerOptions{options_.name, options_.backoff, overlay_options()},
+      std::chrono::steady_clock::now, host_network_.get());
 
   uv_timer_init(&loop_, &heartbeat_timer_);
   uv_timer_init(&loop_, &resync_timer_);
