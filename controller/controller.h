@@ -55,8 +55,6 @@ class Controller {
   Status handle_removal(const std::string& node, const std::string& name, const std::string& uid);
 
  private:
-  struct Cluster;  // hosts, their heartbeats and current load, read once per decision
-
   Status handle(const SpecChange& change);
   Status place(const ObjectRecord& object);
   Status update_assignment(const ObjectRecord& object, const std::string& node,

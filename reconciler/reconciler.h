@@ -16,8 +16,8 @@
 
 namespace raictl::reconciler {
 
-// How this host joins the cluster subnet to the other hosts: one VXLAN device per pool
-// bridge, with a flooding FDB entry per peer host.
+// Overlay settings that join this host's pool bridges to the other hosts: one VXLAN device
+// per pool bridge, with a flooding FDB entry per peer host.
 struct OverlayOptions {
   bool enabled = false;
   uint32_t vni = 4242;
@@ -33,8 +33,8 @@ struct ReconcilerOptions {
   OverlayOptions overlay;
 };
 
-// What a pass asks of its caller: when to run again at the latest (a backoff expiring),
-// and which assignments it finished removing.
+// Outcome of one pass: when to run again at the latest (a backoff expiring), and how many
+// assignments converged or still wait.
 struct PassResult {
   std::optional<std::chrono::steady_clock::time_point> wake_at;
   int converged = 0;  // assignments that match the engine after the pass
