@@ -1,6 +1,7 @@
 // Measures the time from `raictl apply -f` of N containers until `raictl get containers -o
 // json` shows all of them Running, against `docker run -d` of N equivalent containers (same
-// image, command, network and addresses) on the same private dockerd in the same run.
+// image, command and network, addresses from the same pool) on the same private dockerd in
+// the same run.
 // Also prints the resident memory of raictl-controller and raictl-node while they manage
 // the N containers. Prints figures and ratios; it asserts nothing.
 //
@@ -365,8 +366,8 @@ void print_round(int round, const char* order, const RaictlRun& raictl, double d
   fmt::print("  ratio raictl/docker {:.2f} (target at most 1.30)\n",
              raictl.all_running_seconds / docker);
   fmt::print(
-      "  resident memory with {} containers: raictl-controller {:.1f} MB, raictl-node "
-      "{:.1f} MB (target at most 20 MB each)\n",
+      "  resident memory with {} containers: raictl-controller {:.1f} MiB, raictl-node "
+      "{:.1f} MiB (target at most 20 MB each)\n",
       count, raictl.controller_rss_kib / 1024.0, raictl.node_rss_kib / 1024.0);
 }
 

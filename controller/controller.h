@@ -30,9 +30,9 @@ struct ControllerOptions {
 
 // Turns desired state into placements. For each container it chooses a host, allocates the
 // address (idempotent per uid), writes the host's assignment and wakes the host; for a
-// deleted container it asks the host to remove it and releases the address only after the
-// host confirms. Every handler reads the current records and acts on them, never on the
-// stream entry's content, so a duplicated, reordered or trimmed entry does no harm.
+// deleted container it sets `deleting` on the host's assignment and releases the address only after
+// the host confirms. Every handler reads the current records and acts on them, never on the stream
+// entry's content, so a duplicated, reordered or trimmed entry does no harm.
 //
 // Single-threaded: run() owns the connection. Talks to Redis only.
 class Controller {

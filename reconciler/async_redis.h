@@ -16,8 +16,8 @@ namespace raictl::reconciler {
 // One hiredis async connection driven by a libuv loop, reconnecting by itself.
 //
 // hiredis frees its context when the connection drops, and its libuv adapter frees its
-// poll handle only after libuv's close callback ran; this class never touches a context
-// after hiredis reported the disconnect, and retries the connection from a timer.
+// poll handle only after libuv's close callback ran. So this class never touches a context
+// after hiredis reported the disconnect, and it retries the connection from a timer.
 //
 // Loop thread only: every method, and every callback, runs on the loop that was passed in.
 class AsyncRedis {

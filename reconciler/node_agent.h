@@ -38,8 +38,8 @@ struct NodeOptions {
 // The node process: one libuv loop that owns all state and decides when a reconcile pass
 // runs. Wake-ups come from the node's Redis stream (XREADGROUP through hiredis's libuv
 // adapter), from Docker's event stream (its thread calls uv_async_send), from the resync
-// timer and from backoff deadlines. The pass itself runs on libuv's thread pool because it
-// blocks on Docker and Redis; at most one runs at a time, and a wake-up during a pass
+// timer and from backoff deadlines. The pass itself runs on libuv's thread pool, because it
+// blocks on Docker and Redis. At most one runs at a time, and a wake-up during a pass
 // schedules exactly one more.
 //
 // Stream entries are acknowledged only after a pass that started after they arrived has
