@@ -13,10 +13,11 @@ namespace raictl::cli {
 namespace {
 
 // Width of the label column; values start after it, as in kubectl's describe output.
-constexpr int kLabelWidth = 22;
+constexpr int kLabelWidth = 24;
 
 void field(std::ostream& out, int indent, const std::string& label, const std::string& value) {
-  std::string key = std::string(indent, ' ') + label + ":";
+  // A label longer than the column still gets one space before its value.
+  std::string key = std::string(indent, ' ') + label + ": ";
   out << fmt::format("{:<{}}{}", key, kLabelWidth, value) << "\n";
 }
 

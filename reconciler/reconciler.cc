@@ -351,7 +351,11 @@ void Reconciler::handle_exited(const Assignment& assignment, const ContainerInfo
   event(assignment.name, "Normal", "Started",
         fmt::format("restarted container {} (restart {})", short_id(info.id), tracker.restarts));
   write_status(assignment, tracker,
-               {{"phase", "Running"}, {"containerId", info.id}, {"reason", ""}, {"message", ""}});
+               {{"phase", "Running"},
+                {"containerId", info.id},
+                {"reason", ""},
+                {"message", ""},
+                {"startedAt", rfc3339(now_ms())}});
   ++result.converged;
 }
 
@@ -410,7 +414,11 @@ Status Reconciler::create_and_start(const Assignment& assignment, Tracker& track
   event(assignment.name, "Normal", "Started",
         fmt::format("started container {} with address {}", short_id(*id), assignment.ip));
   write_status(assignment, tracker,
-               {{"phase", "Running"}, {"containerId", *id}, {"reason", ""}, {"message", ""}});
+               {{"phase", "Running"},
+                {"containerId", *id},
+                {"reason", ""},
+                {"message", ""},
+                {"startedAt", rfc3339(now_ms())}});
   ++result.converged;
   return Status::Ok();
 }
@@ -516,6 +524,11 @@ void Reconciler::write_status(const Assignment& assignment, Tracker& tracker,
   status["uid"] = assignment.uid;
   status["restarts"] = tracker.restarts;
   status["observedGeneration"] = assignment.generation;
+  if (status.contains("startedAt")) {
+    tracker.started_at = status["startedAt"];
+  } else if (!tracker.started_at.empty() && status.value("phase", "") != "Terminating") {
+    status["startedAt"] = tracker.started_at;
+  }
 
   std::string canonical = status.dump();
   if (canonical == tracker.last_status) {
@@ -552,6 +565,7 @@ Reconciler::Tracker& Reconciler::tracker_for(const Assignment& assignment) {
     const auto& status = **stored;
     if (status.value("uid", "") == assignment.uid) {
       tracker.restarts = status.value("restarts", 0);
+      tracker.started_at = status.value("startedAt", "");
     }
   }
   return tracker;

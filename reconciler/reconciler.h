@@ -66,6 +66,7 @@ class Reconciler {
     int restarts = 0;
     std::optional<std::chrono::steady_clock::time_point> retry_at;
     std::string last_status;  // canonical JSON last written, to skip identical writes
+    std::string started_at;   // RFC 3339 time of the last start, kept in every status
   };
 
   struct Assignment {

@@ -528,8 +528,8 @@ TEST_F(CliTest, DescribeContainerShowsSpecAndNoEvents) {
   ASSERT_EQ(apply_text(std::string(kPool) + "---\n" + kWeb).code, 0);
   auto result = describe("container", "web-1");
   ASSERT_EQ(result.code, 0) << result.err;
-  EXPECT_TRUE(contains(result.out, "  Image:              nginx:1.25")) << result.out;
-  EXPECT_TRUE(contains(result.out, "Events:               <none>")) << result.out;
+  EXPECT_TRUE(contains(result.out, "  Image:                nginx:1.25")) << result.out;
+  EXPECT_TRUE(contains(result.out, "Events:                 <none>")) << result.out;
 }
 
 TEST_F(CliTest, DescribeContainerFoldsRepeatedEvents) {
