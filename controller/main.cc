@@ -1,5 +1,7 @@
 // raictl-controller: places containers on hosts, allocates their addresses and finishes
-// deletions. Run one per cluster (or several: they share work through a consumer group).
+// deletions. Run one per cluster.
+// NOTE: two controllers would split the spec stream through the consumer group, but no
+// leader lease keeps them from placing the same container at once.
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>

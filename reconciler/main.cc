@@ -39,7 +39,8 @@ int main(int argc, char** argv) {
   app.add_option("--docker-socket", docker_socket, "Docker Engine API socket")
       ->capture_default_str();
   app.add_option("--address", options.address,
-                 "this host's address as other hosts reach it (shown by raictl get nodes)");
+                 "this host's underlay IPv4 address as other hosts reach it; the VXLAN "
+                 "overlay uses it (default: the node name, which turns the overlay off)");
   app.add_option("--label", labels, "host label KEY=VALUE, for nodeSelector; repeatable");
   app.add_option("--heartbeat-interval", heartbeat, "seconds between heartbeats")
       ->check(CLI::Range(0.1, 60.0))
