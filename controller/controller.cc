@@ -195,7 +195,7 @@ Status Controller::place(const ObjectRecord& object) {
   if (!pool_info) {
     return pool_info.error();
   }
-  auto gateway = gateway_for(pool, node);
+  auto gateway = gateway_for(*pool_info, node);
   if (!gateway) {
     return set_pending(object, "GatewayUnavailable", gateway.error().message);
   }
@@ -293,17 +293,14 @@ Status Controller::finish_deletion(const ObjectRecord& object) {
   return Status::Ok();
 }
 
-Result<std::string> Controller::gateway_for(const std::string& pool, const std::string& node) {
+Result<std::string> Controller::gateway_for(const ipam::PoolSpec& spec, const std::string& node) {
+  const std::string& pool = spec.name;
   auto reply = client_.command({"HGETALL", keys::gateways(pool)});
   if (!reply) {
     return reply.error();
   }
   bool pool_gateway_taken = false;
-  auto spec = ipam_->get_pool(pool);
-  if (!spec) {
-    return spec.error();
-  }
-  auto layout = ipam::plan_pool(*spec);
+  auto layout = ipam::plan_pool(spec);
   if (!layout) {
     return layout.error();
   }
@@ -315,7 +312,7 @@ Result<std::string> Controller::gateway_for(const std::string& pool, const std::
     pool_gateway_taken |= reply->elements[i + 1].text == pool_gateway;
   }
 
-  // The first host on a pool uses the pool's gateway; every further host needs an address
+  // The first host on a pool uses the pool's gateway. Every further host needs an address
   // of its own for its bridge, reserved so that no container ever gets it.
   std::string address = pool_gateway;
   if (pool_gateway_taken) {

@@ -12,6 +12,7 @@
 #include "core/redis_client.h"
 #include "core/result.h"
 #include "core/store.h"
+#include "ipam/pool_layout.h"
 
 namespace raictl::ipam {
 class Ipam;
@@ -29,10 +30,10 @@ struct ControllerOptions {
 };
 
 // Turns desired state into placements. For each container it chooses a host, allocates the
-// address (idempotent per uid), writes the host's assignment and wakes the host; for a
-// deleted container it sets `deleting` on the host's assignment and releases the address only after
-// the host confirms. Every handler reads the current records and acts on them, never on the stream
-// entry's content, so a duplicated, reordered or trimmed entry does no harm.
+// address (idempotent per uid), writes the host's assignment and wakes the host. For a
+// deleted container it sets `deleting` on the host's assignment, and it releases the address
+// only after the host confirms. Every handler reads the current records and acts on them, never on
+// the stream entry's content, so a duplicated, reordered or trimmed entry does no harm.
 //
 // Single-threaded: run() owns the connection. Talks to Redis only.
 class Controller {
@@ -61,7 +62,7 @@ class Controller {
                            nlohmann::json assignment);
   Status begin_removal(const ObjectRecord& object, const std::string& node);
   Status finish_deletion(const ObjectRecord& object);
-  Result<std::string> gateway_for(const std::string& pool, const std::string& node);
+  Result<std::string> gateway_for(const ipam::PoolSpec& pool, const std::string& node);
   Result<std::vector<NodeCandidate>> candidates();
   Result<std::optional<std::pair<std::string, nlohmann::json>>> find_assignment(
       const std::string& name);

@@ -8,7 +8,7 @@
 
 namespace raictl::controller {
 
-// What the scheduler knows about one host when it places a container.
+// One host as the scheduler sees it when it places a container.
 struct NodeCandidate {
   std::string name;
   bool ready = false;       // heartbeat within the grace period
@@ -43,7 +43,7 @@ enum class ScoringPolicy {
 
 // Chooses a host for a container. Pure: no I/O, no clock, deterministic for the same input
 // (ties go to the lexically smallest host name), so the controller can be tested without
-// Redis and two controllers reach the same answer.
+// Redis and two controllers reach the same placement.
 class Scheduler {
  public:
   explicit Scheduler(ScoringPolicy policy = ScoringPolicy::kSpread) : policy_(policy) {}

@@ -7,7 +7,7 @@
 
 namespace raictl {
 
-// Where the store lives. Parsed from `redis://host:port/db` or `unix:///path/to/socket?db=N`.
+// The store's address. Parsed from `redis://host:port/db` or `unix:///path/to/socket?db=N`.
 // The password never appears in a URL or on a command line: it comes from the environment
 // (RAICTL_REDIS_PASSWORD) or from a file (RAICTL_REDIS_PASSWORD_FILE), and to_string()
 // never prints it.

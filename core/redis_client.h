@@ -71,7 +71,7 @@ class RedisClient {
 Error error_from_redis_text(const std::string& text);
 
 // A Lua script run by EVALSHA. The script is loaded on first use and loaded again when
-// Redis answers NOSCRIPT (after a restart or SCRIPT FLUSH), so callers never see that.
+// Redis replies NOSCRIPT (after a restart or SCRIPT FLUSH), so callers never see that.
 class LuaScript {
  public:
   explicit LuaScript(std::string source);

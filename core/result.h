@@ -31,7 +31,7 @@ inline Error make_error(ErrorCode code, std::string message) {
   return Error{code, std::move(message)};
 }
 
-// Result<T> holds either a T or an Error. Accessing the wrong side is a programming error
+// Result<T> contains either a T or an Error. Accessing the wrong side is a programming error
 // and asserts in debug builds.
 template <typename T>
 class [[nodiscard]] Result {

@@ -12,7 +12,7 @@
 
 namespace raictl {
 
-// One stored object as the store sees it: identity, version and the spec as canonical JSON.
+// One stored object: identity, version and the spec as canonical JSON.
 // Callers turn `spec` into typed specs with core/objects.h.
 struct ObjectRecord {
   std::string kind;  // "Pool", "Container"

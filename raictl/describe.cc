@@ -155,9 +155,14 @@ int describe_pool(const std::string& name, Context& context, std::ostream& out, 
   auto spec = context.ipam().get_pool(name);
   auto usage = context.ipam().usage(name);
   auto allocations = context.ipam().allocations(name);
-  if (!spec || !usage || !allocations) {
-    const Error& error = !spec ? spec.error() : !usage ? usage.error() : allocations.error();
-    return fail(err, fmt::format("pool \"{}\": IPAM: {}", name, error.message));
+  if (!spec) {
+    return fail(err, fmt::format("pool \"{}\": IPAM: {}", name, spec.error().message));
+  }
+  if (!usage) {
+    return fail(err, fmt::format("pool \"{}\": IPAM: {}", name, usage.error().message));
+  }
+  if (!allocations) {
+    return fail(err, fmt::format("pool \"{}\": IPAM: {}", name, allocations.error().message));
   }
 
   field(out, 0, "CIDR", spec->cidr.to_string());

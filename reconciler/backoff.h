@@ -5,8 +5,8 @@
 namespace raictl::reconciler {
 
 // Restart delays for a crashing container: initial, doubled on each crash up to maximum.
-// A container that ran longer than `reset_after` before it crashed starts again from
-// initial, so one crash a day never waits five minutes.
+// A container that ran longer than `reset_after` before it crashed waits only `initial`
+// before its next restart, so an occasional crash is not delayed by old ones.
 struct BackoffPolicy {
   std::chrono::milliseconds initial{10'000};
   std::chrono::milliseconds maximum{300'000};

@@ -190,8 +190,8 @@ Status Reconciler::ensure_overlay(const std::string& pool, const std::set<std::s
   VxlanSpec spec;
   spec.name = vxlan_name(pool);
   // NOTE: every pool's device gets the same VNI and port, and Linux accepts only one VXLAN
-  // device per VNI and port in a namespace, so only the first pool a host wires gets an
-  // overlay; a second pool on the same host fails with NetworkFailed.
+  // device per VNI and port in a namespace. So only the first pool a host wires gets an
+  // overlay, and a second pool on the same host fails with NetworkFailed.
   spec.vni = overlay.vni;
   spec.port = overlay.port;
   spec.local_address = overlay.local_address;

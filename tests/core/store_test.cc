@@ -77,7 +77,8 @@ TEST_F(StoreTest, DeletionMarksThenDropRemovesOnlyMatchingUid) {
   ASSERT_TRUE(store_.request_deletion("Container", "web-1"));
 
   auto marked = store_.get("Container", "web-1");
-  ASSERT_TRUE(marked && marked->has_value());
+  ASSERT_TRUE(marked);
+  ASSERT_TRUE(marked->has_value());
   EXPECT_TRUE((*marked)->deletion_requested_at.has_value());
 
   auto reapply = store_.apply("Container", "web-1", web_spec(), {});

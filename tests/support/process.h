@@ -42,7 +42,7 @@ CommandResult run_command(const std::vector<std::string>& argv, const std::strin
                           const std::map<std::string, std::string>& env = {},
                           std::chrono::seconds limit = std::chrono::seconds(120));
 
-// Polls `condition` every 200 ms until it holds or `limit` passes; returns its last value.
+// Polls `condition` every 200 ms until it is true or `limit` passes. Returns its last value.
 template <typename Condition>
 bool eventually(Condition condition, std::chrono::milliseconds limit) {
   auto deadline = std::chrono::steady_clock::now() + limit;
