@@ -2,127 +2,218 @@
 
 #include <thread>
 
+#include "controller/controller_internal.h"
 #include "core/keys.h"
-#include "core/log.h"
-#include "core/quantity.h"
 #include "fmt/format.h"
 #include "ipam/ipam.h"
 
 namespace raictl::controller {
 
-namespace {
-
-constexpr const char* kContainer = "Container";
-constexpr const char* kSource = "raictl-controller";
-
-std::shared_ptr<spdlog::logger> logger() {
-  static auto instance = component_logger("controller");
-  return instance;
-}
-
-ipam::Owner owner_of(const ObjectRecord& object) {
-  return ipam::Owner{"container", object.name, object.uid};
-}
-
-std::string pool_of(const ObjectRecord& object) {
-  return object.spec.value("pool", std::string("default"));
-}
-
-PlacementRequest placement_request(const nlohmann::json& spec) {
-  PlacementRequest request;
-  if (spec.contains("node")) {
-    request.node = spec["node"].get<std::string>();
+Status validate(const ControllerOptions& options) {
+  if (options.node_grace < 3 * options.heartbeat_interval) {
+    return make_error(
+        ErrorCode::kInvalidArgument,
+        fmt::format("--node-grace {} s is less than three heartbeat intervals of {} s, so one "
+                    "late heartbeat could move containers; use --node-grace {} or more, or a "
+                    "shorter --heartbeat-interval",
+                    options.node_grace.count() / 1000.0,
+                    options.heartbeat_interval.count() / 1000.0,
+                    3 * options.heartbeat_interval.count() / 1000.0));
   }
-  if (spec.contains("nodeSelector")) {
-    request.node_selector = spec["nodeSelector"].get<std::map<std::string, std::string>>();
+  if (options.lease_ttl < 3 * std::chrono::milliseconds(options.block_ms)) {
+    return make_error(
+        ErrorCode::kInvalidArgument,
+        fmt::format("--lease-ttl {} s is too short to renew between reads; use "
+                    "{} s or more",
+                    options.lease_ttl.count() / 1000.0, 3 * options.block_ms / 1000.0));
   }
-  // The CLI validated both quantities before they were stored.
-  const auto resources = spec.value("resources", nlohmann::json::object());
-  if (auto cpu = parse_cpu(resources.value("cpu", std::string())); cpu) {
-    request.cpu_millis = *cpu;
-  }
-  if (auto memory = parse_memory(resources.value("memory", std::string())); memory) {
-    request.memory_bytes = *memory;
-  }
-  return request;
+  return Status::Ok();
 }
-
-}  // namespace
 
 Controller::Controller(RedisClient& client, ControllerOptions options)
     : client_(client),
       options_(std::move(options)),
       store_(client),
       ipam_(std::make_unique<ipam::Ipam>(client)),
-      scheduler_(options_.scoring) {}
+      scheduler_(options_.scoring),
+      lease_(client, options_.consumer, options_.lease_ttl) {}
 
 Controller::~Controller() = default;
 
 void Controller::run(const std::atomic<bool>& stop) {
-  logger()->info("consumer={} starting", options_.consumer);
+  managed_ = true;
+  logger()->info("controller={} starting as a standby", options_.consumer);
+  bool leading = false;
   bool read_pending = true;
   auto next_resync = std::chrono::steady_clock::now();
+  auto next_monitor = next_resync;
 
   while (!stop.load()) {
-    if (std::chrono::steady_clock::now() >= next_resync) {
-      if (auto status = resync(); !status) {
-        logger()->error("consumer={} resync failed: {}", options_.consumer, status.error().message);
+    bool now_leading = keep_leading();
+    if (!now_leading) {
+      if (leading) {
+        logger()->warn("controller={} is a standby again", options_.consumer);
       }
-      next_resync = std::chrono::steady_clock::now() + options_.resync_interval;
+      leading = false;
+      std::this_thread::sleep_for(options_.lease_ttl / 5);
+      continue;
     }
+    if (!leading) {
+      leading = true;
+      on_elected();
+      read_pending = true;
+      next_resync = next_monitor = std::chrono::steady_clock::now();
+    }
+    lead_once(read_pending, next_resync, next_monitor);
+  }
 
-    auto changes = store_.read_spec_changes(options_.consumer, 64, options_.block_ms, read_pending);
-    if (!changes) {
-      logger()->warn("consumer={} reading {} failed, retrying in 1 s: {}", options_.consumer,
-                     keys::spec_stream(), changes.error().message);
-      std::this_thread::sleep_for(std::chrono::seconds(1));
+  lease_.release();
+  logger()->info("controller={} stopped", options_.consumer);
+}
+
+bool Controller::keep_leading() {
+  auto leading = lease_.acquire_or_renew();
+  if (!leading) {
+    logger()->warn("controller={} lease renewal failed, retrying: {}", options_.consumer,
+                   leading.error().message);
+    return lease_.valid();
+  }
+  return *leading;
+}
+
+void Controller::on_elected() {
+  leading_since_ = std::chrono::steady_clock::now();
+  published_ready_.clear();
+  last_nodes_signature_.clear();
+  retry_pending_ = true;
+  logger()->info("controller={} leading with {}", options_.consumer, lease_.fence());
+
+  nlohmann::json settings = {{"nodeGraceMs", options_.node_grace.count()},
+                             {"heartbeatIntervalMs", options_.heartbeat_interval.count()},
+                             {"scoring", scoring_name(options_.scoring)},
+                             {"leader", options_.consumer}};
+  if (auto published = store_.put_cluster_settings(settings); !published) {
+    logger()->warn("controller={} publishing cluster settings failed: {}", options_.consumer,
+                   published.error().message);
+  }
+
+  // A predecessor that died left its entries pending under its own consumer name.
+  auto claimed = store_.claim_spec_changes(options_.consumer);
+  if (!claimed) {
+    logger()->warn("controller={} claiming pending entries failed; the resync covers them: {}",
+                   options_.consumer, claimed.error().message);
+  } else if (*claimed > 0) {
+    logger()->info("controller={} took over {} unacknowledged entries", options_.consumer,
+                   *claimed);
+  }
+}
+
+void Controller::lead_once(bool& read_pending, std::chrono::steady_clock::time_point& next_resync,
+                           std::chrono::steady_clock::time_point& next_monitor) {
+  auto now = std::chrono::steady_clock::now();
+  if (now >= next_resync) {
+    if (auto status = resync(); !status) {
+      logger()->error("controller={} resync failed: {}", options_.consumer, status.error().message);
+    }
+    next_resync = std::chrono::steady_clock::now() + options_.resync_interval;
+  }
+  if (now >= next_monitor) {
+    if (auto status = monitor_nodes(); !status) {
+      logger()->error("controller={} node monitor failed: {}", options_.consumer,
+                      status.error().message);
+    }
+    next_monitor = std::chrono::steady_clock::now() + options_.monitor_interval;
+  }
+
+  auto changes = store_.read_spec_changes(options_.consumer, 64, options_.block_ms, read_pending);
+  if (!changes) {
+    logger()->warn("controller={} reading {} failed, retrying in 1 s: {}", options_.consumer,
+                   keys::spec_stream(), changes.error().message);
+    std::this_thread::sleep_for(std::chrono::seconds(1));
+    read_pending = true;
+    return;
+  }
+  // Pending entries come back all at once; once none are left, read new ones.
+  if (read_pending && changes->empty()) {
+    read_pending = false;
+    return;
+  }
+
+  for (const auto& change : *changes) {
+    if (!may_act()) {
+      return;  // left pending for whoever leads next
+    }
+    if (auto status = handle(change); !status) {
+      // Left unacknowledged: the entry is read again as pending, and the resync repairs
+      // the state even if it is trimmed.
+      logger()->error("ctr={} uid={} op={} failed: {}", change.name, change.uid, change.op,
+                      status.error().message);
       read_pending = true;
       continue;
     }
-    // Pending entries come back all at once; once none are left, read new ones.
-    if (read_pending && changes->empty()) {
-      read_pending = false;
-      continue;
-    }
-
-    for (const auto& change : *changes) {
-      if (auto status = handle(change); !status) {
-        // Left unacknowledged: the entry is read again as pending, and the resync repairs
-        // the state even if it is trimmed.
-        logger()->error("ctr={} uid={} op={} failed: {}", change.name, change.uid, change.op,
-                        status.error().message);
-        continue;
-      }
-      if (auto status = store_.ack_spec_change(change.id); !status) {
-        logger()->warn("ack of {} failed: {}", change.id, status.error().message);
-      }
+    if (auto status = store_.ack_spec_change(change.id); !status) {
+      logger()->warn("ack of {} failed: {}", change.id, status.error().message);
     }
   }
-  logger()->info("consumer={} stopped", options_.consumer);
+  if (retry_pending_ && may_act()) {
+    if (auto status = retry_pending(); !status) {
+      logger()->warn("controller={} retrying Pending containers failed: {}", options_.consumer,
+                     status.error().message);
+    }
+  }
+}
+
+bool Controller::may_act() const {
+  return !managed_ || lease_.valid();
 }
 
 Status Controller::handle(const SpecChange& change) {
+  if (change.op == "node") {
+    // A cordon, drain or removal: the monitor looks at every host at once.
+    retry_pending_ = true;
+    return monitor_nodes();
+  }
   if (change.kind != kContainer) {
     return Status::Ok();
   }
   if (change.op == "removed") {
-    return handle_removal(change.node, change.name, change.uid);
+    return handle_removal(change.node, change.name, change.uid, change.assignment);
   }
   return reconcile_container(change.name);
 }
 
 Status Controller::resync() {
+  auto nodes = store_.nodes();
+  if (!nodes) {
+    return nodes.error();
+  }
+  for (const auto& [node, record] : *nodes) {
+    auto repaired = store_.repair_node_index(node);
+    if (!repaired) {
+      return repaired.error();
+    }
+    if (*repaired) {
+      logger()->warn(
+          "node={} placement index or allocated requests disagreed with its "
+          "assignments; recomputed",
+          node);
+    }
+  }
+
   auto objects = store_.list(kContainer);
   if (!objects) {
     return objects.error();
   }
   for (const auto& object : *objects) {
+    if (!may_act()) {
+      return Status::Ok();
+    }
     if (auto status = reconcile_container(object.name); !status) {
       logger()->error("ctr={} uid={} resync failed: {}", object.name, object.uid,
                       status.error().message);
     }
   }
-  return Status::Ok();
+  return repair_held_addresses();
 }
 
 Status Controller::reconcile_container(const std::string& name) {
@@ -142,7 +233,7 @@ Status Controller::reconcile_container(const std::string& name) {
 
   if (record.deletion_requested_at) {
     if (found->has_value()) {
-      return begin_removal(record, (*found)->first);
+      return begin_removal(record, (*found)->first, (*found)->second);
     }
     return finish_deletion(record);
   }
@@ -162,124 +253,64 @@ Status Controller::reconcile_container(const std::string& name) {
   return update_assignment(record, node, assignment);
 }
 
-Status Controller::place(const ObjectRecord& object) {
-  auto nodes = candidates();
-  if (!nodes) {
-    return nodes.error();
-  }
-  auto placement = scheduler_.place(placement_request(object.spec), *nodes);
-  if (!placement.node) {
-    return set_pending(object, "Unschedulable", placement.reason);
-  }
-  const std::string& node = *placement.node;
-  std::string pool = pool_of(object);
-
-  std::optional<ipam::Ipv4> requested;
-  if (object.spec.contains("ip")) {
-    auto parsed = ipam::Ipv4::parse(object.spec["ip"].get<std::string>());
-    if (!parsed) {
-      return set_pending(object, "InvalidAddress", parsed.error().message);
-    }
-    requested = *parsed;
-  }
-
-  auto address = ipam_->allocate(pool, owner_of(object), requested);
-  if (!address) {
-    if (address.code() == ErrorCode::kUnavailable) {
-      return address.error();
-    }
-    return set_pending(object, "AddressUnavailable", address.error().message);
-  }
-
-  auto pool_info = ipam_->get_pool(pool);
-  if (!pool_info) {
-    return pool_info.error();
-  }
-  auto gateway = gateway_for(*pool_info, node);
-  if (!gateway) {
-    return set_pending(object, "GatewayUnavailable", gateway.error().message);
-  }
-
-  nlohmann::json assignment = {
-      {"uid", object.uid},
-      {"generation", object.generation},
-      {"spec", object.spec},
-      {"labels", object.labels},
-      {"ip", address->to_string()},
-      {"pool", pool},
-      {"subnet", pool_info->cidr.to_string()},
-      {"gateway", *gateway},
-      {"deleting", false},
-  };
-  if (auto status = store_.put_assignment(node, object.name, assignment); !status) {
-    return status;
-  }
-
-  nlohmann::json status = {{"phase", "Pending"},    {"node", node},  {"ip", address->to_string()},
-                           {"reason", "Scheduled"}, {"message", ""}, {"observedGeneration", 0},
-                           {"restarts", 0}};
-  if (auto written = store_.put_status(object.name, status); !written) {
-    return written;
-  }
-  logger()->info("ctr={} node={} uid={} ip={} scheduled", object.name, node, object.uid,
-                 address->to_string());
-  event(object, "Normal", "Scheduled",
-        fmt::format("assigned to {} with address {}", node, address->to_string()));
-  return Status::Ok();
-}
-
-Status Controller::update_assignment(const ObjectRecord& object, const std::string& node,
-                                     nlohmann::json assignment) {
-  assignment["generation"] = object.generation;
-  assignment["spec"] = object.spec;
-  assignment["labels"] = object.labels;
-  if (auto status = store_.put_assignment(node, object.name, assignment); !status) {
-    return status;
-  }
-  logger()->info("ctr={} node={} uid={} generation={} assignment updated", object.name, node,
-                 object.uid, object.generation);
-  return Status::Ok();
-}
-
-Status Controller::begin_removal(const ObjectRecord& object, const std::string& node) {
-  auto assignments = store_.assignments(node);
-  if (!assignments) {
-    return assignments.error();
-  }
-  auto it = assignments->find(object.name);
-  if (it == assignments->end() || it->second.value("deleting", false)) {
+Status Controller::begin_removal(const ObjectRecord& object, const std::string& node,
+                                 const nlohmann::json& assignment) {
+  if (assignment.value("deleting", false)) {
     return Status::Ok();  // already asked; waiting for the host to confirm
   }
-
-  it->second["deleting"] = true;
-  if (auto status = store_.put_assignment(node, object.name, it->second); !status) {
-    return status;
+  nlohmann::json updated = assignment;
+  updated["deleting"] = true;
+  auto marked = store_.mark_removal(node, object.name, updated, lease_.fence());
+  if (!marked) {
+    return marked.error();
   }
-  logger()->info("ctr={} node={} uid={} removal requested", object.name, node, object.uid);
+  if (*marked) {
+    logger()->info("ctr={} node={} uid={} removal requested", object.name, node, object.uid);
+  }
   return Status::Ok();
 }
 
 Status Controller::handle_removal(const std::string& node, const std::string& name,
-                                  const std::string& uid) {
-  if (auto status = store_.remove_assignment(node, name, uid); !status) {
-    return status;
+                                  const std::string& uid, const std::string& assignment_uid) {
+  auto removed =
+      store_.remove_assignment(node, name, assignment_uid.empty() ? uid : assignment_uid);
+  if (!removed) {
+    return removed.error();
+  }
+  if (removed->has_value()) {
+    retry_pending_ = true;  // its requests are free again
+    if ((**removed).value("evicted", false)) {
+      return release_held(node, **removed);
+    }
   }
 
   auto object = store_.get(kContainer, name);
   if (!object) {
     return object.error();
   }
-  if (!object->has_value() || (*object)->uid != uid || !(*object)->deletion_requested_at) {
+  if (!object->has_value()) {
+    return Status::Ok();
+  }
+  if ((*object)->uid != uid || !(*object)->deletion_requested_at) {
     // A newer incarnation, or a container the host removed for its own reasons: the next
     // reconcile decides what it needs.
-    return object->has_value() ? reconcile_container(name) : Status::Ok();
+    return reconcile_container(name);
   }
   return finish_deletion(**object);
 }
 
 Status Controller::finish_deletion(const ObjectRecord& object) {
-  // The host confirmed (or the container was never placed): only now may the address go
-  // back to the pool, so that no two live containers can hold it.
+  auto placed = store_.placement(object.name);
+  if (!placed) {
+    return placed.error();
+  }
+  if (placed->has_value()) {
+    return Status::Ok();  // a copy still runs somewhere; its confirmation comes back here
+  }
+
+  // The host confirmed (or the container was never placed, or its host was lost and the
+  // address is held for the old copy): only now may the address go back to the pool, so
+  // that no two live containers can hold it.
   auto released = ipam_->release(pool_of(object), owner_of(object));
   if (!released && released.code() != ErrorCode::kNotFound) {
     return released.error();
@@ -293,115 +324,14 @@ Status Controller::finish_deletion(const ObjectRecord& object) {
   return Status::Ok();
 }
 
-Result<std::string> Controller::gateway_for(const ipam::PoolSpec& spec, const std::string& node) {
-  const std::string& pool = spec.name;
-  auto reply = client_.command({"HGETALL", keys::gateways(pool)});
-  if (!reply) {
-    return reply.error();
-  }
-  bool pool_gateway_taken = false;
-  auto layout = ipam::plan_pool(spec);
-  if (!layout) {
-    return layout.error();
-  }
-  std::string pool_gateway = layout->gateway.to_string();
-  for (size_t i = 0; i + 1 < reply->elements.size(); i += 2) {
-    if (reply->elements[i].text == node) {
-      return reply->elements[i + 1].text;
-    }
-    pool_gateway_taken |= reply->elements[i + 1].text == pool_gateway;
-  }
-
-  // The first host on a pool uses the pool's gateway. Every further host needs an address
-  // of its own for its bridge, reserved so that no container ever gets it.
-  std::string address = pool_gateway;
-  if (pool_gateway_taken) {
-    auto reserved = ipam_->reserve_next(pool, "node/" + node);
-    if (!reserved) {
-      return reserved.error();
-    }
-    address = reserved->to_string();
-  }
-  auto written = client_.command({"HSET", keys::gateways(pool), node, address});
-  if (!written) {
-    return written.error();
-  }
-  logger()->info("node={} pool={} gateway={}", node, pool, address);
-  return address;
-}
-
-Result<std::vector<NodeCandidate>> Controller::candidates() {
-  auto nodes = store_.nodes();
-  if (!nodes) {
-    return nodes.error();
-  }
-  auto beats = store_.heartbeats();
-  if (!beats) {
-    return beats.error();
-  }
-
-  int64_t now = now_ms();
-  std::vector<NodeCandidate> out;
-  for (const auto& [name, record] : *nodes) {
-    NodeCandidate candidate;
-    candidate.name = name;
-    auto beat = beats->find(name);
-    candidate.ready = beat != beats->end() && now - beat->second < options_.node_grace.count();
-    candidate.schedulable = !record.value("unschedulable", false);
-    candidate.labels = record.value("labels", std::map<std::string, std::string>());
-    candidate.cpu_capacity_millis = record.value("cpuMillis", int64_t{0});
-    candidate.memory_capacity_bytes = record.value("memoryBytes", int64_t{0});
-
-    auto assigned = store_.assignments(name);
-    if (!assigned) {
-      return assigned.error();
-    }
-    for (const auto& [container, assignment] : *assigned) {
-      auto request = placement_request(assignment.value("spec", nlohmann::json::object()));
-      candidate.cpu_requested_millis += request.cpu_millis;
-      candidate.memory_requested_bytes += request.memory_bytes;
-      ++candidate.containers;
-    }
-    out.push_back(std::move(candidate));
-  }
-  return out;
-}
-
-Result<std::optional<std::pair<std::string, nlohmann::json>>> Controller::find_assignment(
-    const std::string& name) {
-  using Found = std::optional<std::pair<std::string, nlohmann::json>>;
-  auto nodes = store_.nodes();
-  if (!nodes) {
-    return nodes.error();
-  }
-  // NOTE: one HGET per registered host; fine for hundreds of hosts, a placement index
-  // (container -> host) would make it one call.
-  for (const auto& [node, record] : *nodes) {
-    auto reply = client_.command({"HGET", keys::assignments(node), name});
-    if (!reply) {
-      return reply.error();
-    }
-    if (reply->is_nil()) {
-      continue;
-    }
-    try {
-      return Found(std::make_pair(node, nlohmann::json::parse(reply->text)));
-    } catch (const nlohmann::json::exception& e) {
-      return make_error(ErrorCode::kInternal,
-                        fmt::format("malformed assignment of {} on {}: {}", name, node, e.what()));
-    }
-  }
-  return Found();
-}
-
 Status Controller::set_pending(const ObjectRecord& object, const std::string& reason,
                                const std::string& message) {
   auto current = store_.get_status(object.name);
   if (!current) {
     return current.error();
   }
-  if (current->has_value() && (**current).value("reason", "") == reason &&
-      (**current).value("message", "") == message) {
+  if (current->has_value() && (**current).value("phase", "") == "Pending" &&
+      (**current).value("reason", "") == reason && (**current).value("message", "") == message) {
     return Status::Ok();
   }
 

@@ -1,7 +1,6 @@
-// raictl-controller: places containers on hosts, allocates their addresses and finishes
-// deletions. Run one per cluster.
-// NOTE: two controllers would split the spec stream through the consumer group, but no
-// leader lease keeps them from placing the same container at once.
+// raictl-controller: places containers on hosts, allocates their addresses, finishes
+// deletions and moves containers off lost or drained hosts. Run two or more per cluster:
+// one leads, the others stand by and take over when its lease expires.
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -26,7 +25,9 @@ int main(int argc, char** argv) {
   gethostname(hostname, sizeof(hostname) - 1);
   options.consumer = std::string(hostname) + "-" + std::to_string(getpid());
   int resync_seconds = 30;
-  int grace_seconds = 15;
+  double grace_seconds = 15;
+  double heartbeat_seconds = 2;
+  double lease_seconds = 5;
   std::string scoring = "spread";
 
   app.add_option("--redis", redis_url,
@@ -39,8 +40,15 @@ int main(int argc, char** argv) {
   app.add_option("--resync-interval", resync_seconds, "seconds between full resyncs")
       ->check(CLI::Range(1, 3600));
   app.add_option("--node-grace", grace_seconds,
-                 "seconds without a heartbeat before a host is not Ready")
-      ->check(CLI::Range(1, 3600));
+                 "seconds without a heartbeat before a host is NotReady and its containers "
+                 "move; at least three heartbeat intervals")
+      ->check(CLI::Range(1.0, 3600.0));
+  app.add_option("--heartbeat-interval", heartbeat_seconds,
+                 "seconds between the hosts' heartbeats (raictl-node --heartbeat-interval)")
+      ->check(CLI::Range(0.1, 600.0));
+  app.add_option("--lease-ttl", lease_seconds,
+                 "seconds the leader lease lasts without renewal; a standby takes over after it")
+      ->check(CLI::Range(3.0, 60.0));
   app.add_option("--scoring", scoring, "placement policy: spread or binpack")
       ->check(CLI::IsMember({"spread", "binpack"}));
   CLI11_PARSE(app, argc, argv);
@@ -53,11 +61,22 @@ int main(int argc, char** argv) {
     logger->error("{}", address.error().message);
     return 1;
   }
-  address->timeout = std::chrono::milliseconds(10'000);
+  auto millis = [](double seconds) {
+    return std::chrono::milliseconds(static_cast<int64_t>(seconds * 1000));
+  };
   options.resync_interval = std::chrono::seconds(resync_seconds);
-  options.node_grace = std::chrono::seconds(grace_seconds);
+  options.node_grace = millis(grace_seconds);
+  options.heartbeat_interval = millis(heartbeat_seconds);
+  options.lease_ttl = millis(lease_seconds);
   options.scoring = scoring == "binpack" ? raictl::controller::ScoringPolicy::kBinpack
                                          : raictl::controller::ScoringPolicy::kSpread;
+  if (auto valid = raictl::controller::validate(options); !valid) {
+    logger->error("{}", valid.error().message);
+    return 2;
+  }
+  // A call that hangs longer than the lease would let a standby take over while this one
+  // still believes it leads; the fence catches its writes, the timeout its waiting.
+  address->timeout = options.lease_ttl;
 
   auto client = raictl::RedisClient::connect(*address);
   if (!client) {

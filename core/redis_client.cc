@@ -65,6 +65,7 @@ Error error_from_redis_text(const std::string& text) {
       {"RAICTL NOTFOUND ", ErrorCode::kNotFound},
       {"RAICTL CONFLICT ", ErrorCode::kConflict},
       {"RAICTL EXHAUSTED ", ErrorCode::kExhausted},
+      {"RAICTL FENCED ", ErrorCode::kFenced},
   };
 
   for (const auto& tag : kTags) {

@@ -16,6 +16,8 @@ const char* error_code_name(ErrorCode code) {
       return "unavailable";
     case ErrorCode::kTimeout:
       return "timed out";
+    case ErrorCode::kFenced:
+      return "not the leader";
     case ErrorCode::kInternal:
       return "internal error";
   }

@@ -17,6 +17,7 @@ enum class ErrorCode {
   kExhausted,    // a pool has no free address
   kUnavailable,  // a server (Redis, dockerd) cannot be reached
   kTimeout,
+  kFenced,    // a leader-only write by a controller that no longer holds the lease
   kInternal,  // a reply or state that should not happen; logged and surfaced, never asserted
 };
 

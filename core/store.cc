@@ -5,6 +5,7 @@
 #include <random>
 
 #include "core/keys.h"
+#include "core/store_internal.h"
 #include "fmt/format.h"
 
 namespace raictl {
@@ -95,16 +96,6 @@ redis.call('LTRIM', KEYS[1], 0, 99)
 return 1
 )lua";
 
-// KEYS: assignments, node stream. ARGV: name, uid. Removes an assignment only if it still
-// belongs to this uid, so a late confirmation never removes a newer assignment.
-constexpr const char* kRemoveAssignmentScript = R"lua(
-local raw = redis.call('HGET', KEYS[1], ARGV[1])
-if not raw then return 0 end
-if cjson.decode(raw).uid ~= ARGV[2] then return 0 end
-redis.call('HDEL', KEYS[1], ARGV[1])
-return 1
-)lua";
-
 std::string canonical(const nlohmann::json& value) {
   return value.dump();
 }
@@ -148,8 +139,10 @@ Result<ObjectRecord> record_from_hash(const std::string& kind, const std::string
   return record;
 }
 
-Result<std::map<std::string, nlohmann::json>> json_hash(RedisClient& client,
-                                                        const std::string& key) {
+}  // namespace
+
+Result<std::map<std::string, nlohmann::json>> store_internal::read_json_hash(
+    RedisClient& client, const std::string& key) {
   auto reply = client.command({"HGETALL", key});
   if (!reply) {
     return reply.error();
@@ -164,6 +157,17 @@ Result<std::map<std::string, nlohmann::json>> json_hash(RedisClient& client,
     }
   }
   return out;
+}
+
+namespace {
+
+Status ensure_controller_group(RedisClient& client) {
+  auto group = client.command(
+      {"XGROUP", "CREATE", keys::spec_stream(), keys::kControllerGroup, "0", "MKSTREAM"});
+  if (!group && group.error().message.find("BUSYGROUP") == std::string::npos) {
+    return group.error();
+  }
+  return Status::Ok();
 }
 
 Result<std::vector<SpecChange>> parse_spec_changes(const RedisReply& reply) {
@@ -187,6 +191,7 @@ Result<std::vector<SpecChange>> parse_spec_changes(const RedisReply& reply) {
       change.uid = fields["uid"];
       change.op = fields["op"];
       change.node = fields["node"];
+      change.assignment = fields["assignment"];
       change.generation = fields["generation"].empty() ? 0 : std::stoll(fields["generation"]);
       changes.push_back(std::move(change));
     }
@@ -202,7 +207,12 @@ Store::Store(RedisClient& client)
       delete_script_(kDeleteScript),
       drop_script_(kDropScript),
       event_script_(kEventScript),
-      remove_assignment_script_(kRemoveAssignmentScript) {}
+      commit_script_(store_internal::commit_assignment_script()),
+      mark_removal_script_(store_internal::mark_removal_script()),
+      remove_assignment_script_(store_internal::remove_assignment_script()),
+      repair_script_(store_internal::repair_node_index_script()),
+      forget_node_script_(store_internal::forget_node_script()),
+      heartbeat_script_(store_internal::heartbeat_script()) {}
 
 const char* apply_outcome_name(ApplyOutcome outcome) {
   switch (outcome) {
@@ -334,7 +344,7 @@ Result<std::optional<nlohmann::json>> Store::get_status(const std::string& name)
 }
 
 Result<std::map<std::string, nlohmann::json>> Store::list_statuses() {
-  return json_hash(client_, keys::container_status());
+  return store_internal::read_json_hash(client_, keys::container_status());
 }
 
 Status Store::add_event(const std::string& kind, const std::string& name,
@@ -377,9 +387,7 @@ Result<std::vector<EventRecord>> Store::list_events(const std::string& kind,
 
 Result<std::vector<SpecChange>> Store::read_spec_changes(const std::string& consumer, int count,
                                                          int block_ms, bool pending) {
-  auto group = client_.command(
-      {"XGROUP", "CREATE", keys::spec_stream(), keys::kControllerGroup, "0", "MKSTREAM"});
-  if (!group && group.error().message.find("BUSYGROUP") == std::string::npos) {
+  if (auto group = ensure_controller_group(client_); !group) {
     return group.error();
   }
 
@@ -405,77 +413,37 @@ Status Store::ack_spec_change(const std::string& id) {
   return Status::Ok();
 }
 
+Result<int64_t> Store::claim_spec_changes(const std::string& consumer) {
+  if (auto group = ensure_controller_group(client_); !group) {
+    return group.error();
+  }
+  int64_t claimed = 0;
+  std::string cursor = "0-0";
+  // XAUTOCLAIM pages through the pending list; "0-0" as the next cursor means done.
+  do {
+    auto reply = client_.command({"XAUTOCLAIM", keys::spec_stream(), keys::kControllerGroup,
+                                  consumer, "0", cursor, "COUNT", "1000", "JUSTID"});
+    if (!reply) {
+      return reply.error();
+    }
+    if (reply->elements.size() < 2) {
+      return malformed(keys::spec_stream(), "unexpected XAUTOCLAIM reply shape");
+    }
+    cursor = reply->elements[0].text;
+    claimed += static_cast<int64_t>(reply->elements[1].elements.size());
+  } while (cursor != "0-0");
+  return claimed;
+}
+
 Status Store::confirm_removal(const std::string& node, const std::string& name,
-                              const std::string& uid) {
-  auto reply =
-      client_.command({"XADD", keys::spec_stream(), "MAXLEN", "~", kStreamMaxLength, "*", "kind",
-                       "Container", "name", name, "uid", uid, "op", "removed", "node", node});
+                              const std::string& uid, const std::string& assignment_uid) {
+  auto reply = client_.command({"XADD", keys::spec_stream(), "MAXLEN", "~", kStreamMaxLength, "*",
+                                "kind", "Container", "name", name, "uid", uid, "op", "removed",
+                                "node", node, "assignment", assignment_uid});
   if (!reply) {
     return reply.error();
   }
   return Status::Ok();
-}
-
-Status Store::put_assignment(const std::string& node, const std::string& name,
-                             const nlohmann::json& assignment) {
-  std::string uid = assignment.value("uid", "");
-  std::string generation = std::to_string(assignment.value("generation", int64_t{0}));
-  auto replies =
-      client_.pipeline({{"MULTI"},
-                        {"HSET", keys::assignments(node), name, canonical(assignment)},
-                        {"XADD", keys::node_stream(node), "MAXLEN", "~", kStreamMaxLength, "*",
-                         "name", name, "uid", uid, "generation", generation},
-                        {"EXEC"}});
-  if (!replies) {
-    return replies.error();
-  }
-  return Status::Ok();
-}
-
-Result<std::map<std::string, nlohmann::json>> Store::assignments(const std::string& node) {
-  return json_hash(client_, keys::assignments(node));
-}
-
-Status Store::remove_assignment(const std::string& node, const std::string& name,
-                                const std::string& uid) {
-  auto reply = remove_assignment_script_.run(
-      client_, {keys::assignments(node), keys::node_stream(node)}, {name, uid});
-  if (!reply) {
-    return reply.error();
-  }
-  return Status::Ok();
-}
-
-Status Store::put_node(const std::string& name, const nlohmann::json& record) {
-  auto reply = client_.command({"HSET", keys::nodes(), name, canonical(record)});
-  if (!reply) {
-    return reply.error();
-  }
-  return Status::Ok();
-}
-
-Result<std::map<std::string, nlohmann::json>> Store::nodes() {
-  return json_hash(client_, keys::nodes());
-}
-
-Status Store::heartbeat(const std::string& name, int64_t now) {
-  auto reply = client_.command({"HSET", keys::heartbeats(), name, std::to_string(now)});
-  if (!reply) {
-    return reply.error();
-  }
-  return Status::Ok();
-}
-
-Result<std::map<std::string, int64_t>> Store::heartbeats() {
-  auto reply = client_.command({"HGETALL", keys::heartbeats()});
-  if (!reply) {
-    return reply.error();
-  }
-  std::map<std::string, int64_t> out;
-  for (const auto& [node, value] : pairs_to_map(*reply)) {
-    out[node] = std::strtoll(value.c_str(), nullptr, 10);
-  }
-  return out;
 }
 
 int64_t now_ms() {

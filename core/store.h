@@ -53,8 +53,9 @@ struct SpecChange {
   std::string name;
   std::string uid;
   int64_t generation = 0;
-  std::string op;    // apply, delete, removed (a node confirms a removal)
-  std::string node;  // set for op=removed
+  std::string op;          // apply, delete, removed (a node confirms a removal), node
+  std::string node;        // set for op=removed and op=node
+  std::string assignment;  // set for op=removed: the copy that is gone
 };
 
 // Typed access to raictl's records in Redis (the key schema is in core/keys.h). Every
@@ -100,20 +101,76 @@ class Store {
   Result<std::vector<SpecChange>> read_spec_changes(const std::string& consumer, int count,
                                                     int block_ms, bool pending);
   Status ack_spec_change(const std::string& id);
-  Status confirm_removal(const std::string& node, const std::string& name, const std::string& uid);
+  // Moves every entry that other consumers of the group read but never acknowledged to
+  // `consumer`, so a new leader handles what a dead one left. Returns how many moved.
+  Result<int64_t> claim_spec_changes(const std::string& consumer);
+  // A node reports that its copy (uid and assignment uid) is gone.
+  Status confirm_removal(const std::string& node, const std::string& name, const std::string& uid,
+                         const std::string& assignment_uid);
 
-  // Assignments: what one node must run. Writing appends a hint to the node's stream.
-  Status put_assignment(const std::string& node, const std::string& name,
-                        const nlohmann::json& assignment);
+  // Assignments: what one node must run (core/keys.h lists the fields). Every write goes
+  // through one script that also keeps the placement index and the node's allocated
+  // requests, and appends a hint to the node's stream. `fence` is the leader lease value
+  // ("<identity> <token>") the writer holds; a script whose fence no longer matches the
+  // lease fails with kFenced and writes nothing. An empty fence skips the check (tests).
+
+  // Writes a new placement or updates the same copy (same `assignment` uid). A new
+  // placement fails with kConflict when the node is cordoned or unregistered, the container
+  // is placed elsewhere, or the node still holds another copy of it; and with kExhausted
+  // when the node's cpu or memory would be overbooked. An update checks capacity for the
+  // difference only.
+  Status commit_assignment(const std::string& node, const std::string& name,
+                           const nlohmann::json& assignment, const std::string& fence);
+  // Replaces a copy with `updated`, which asks the node to remove it: `deleting` set, and
+  // for an eviction also `evicted` and `heldBy`, in which case the placement index entry
+  // goes, so the container can be placed again. Returns false when the node's copy is not
+  // the one `updated` names (its assignment uid).
+  Result<bool> mark_removal(const std::string& node, const std::string& name,
+                            const nlohmann::json& updated, const std::string& fence);
+  // Removes the copy once its node confirmed it gone, and gives back its requests. Only the
+  // copy with this assignment uid is removed; returns it, or nothing when it was not there.
+  Result<std::optional<nlohmann::json>> remove_assignment(const std::string& node,
+                                                          const std::string& name,
+                                                          const std::string& assignment_uid);
   Result<std::map<std::string, nlohmann::json>> assignments(const std::string& node);
-  Status remove_assignment(const std::string& node, const std::string& name,
-                           const std::string& uid);
+  // The node of the container's live copy, if it is placed.
+  Result<std::optional<std::string>> placement(const std::string& name);
+  Result<std::map<std::string, std::string>> placements();
+  // Requests assigned to a node (cpuMillis, memoryBytes, containers), missing fields 0.
+  Result<std::map<std::string, int64_t>> allocated(const std::string& node);
+  // Recomputes a node's allocated requests and the placement entries of its live copies
+  // from its assignments. Returns true when something was wrong and had to be fixed.
+  Result<bool> repair_node_index(const std::string& node);
+  // Drops everything of a node that is gone for good: assignments, allocated requests,
+  // placement entries, stream, record, heartbeat, cordon and condition. Returns the
+  // assignments it held.
+  Result<std::map<std::string, nlohmann::json>> forget_node(const std::string& node);
 
   // Nodes: registration record and heartbeat, both written by the node itself.
   Status put_node(const std::string& name, const nlohmann::json& record);
   Result<std::map<std::string, nlohmann::json>> nodes();
-  Status heartbeat(const std::string& name, int64_t now_ms);
+  // Records a heartbeat at the Redis server's time, which is returned.
+  Result<int64_t> heartbeat(const std::string& name);
   Result<std::map<std::string, int64_t>> heartbeats();
+  // The Redis server's clock, in milliseconds since the Unix epoch. Heartbeats are
+  // stamped with it, so ages computed against it ignore the skew of hosts' clocks.
+  Result<int64_t> server_time_ms();
+
+  // Cordons, set by operators: a cordoned node gets no new containers. `drain` also asks
+  // the controller to move every container that is not pinned there.
+  Status cordon(const std::string& node, bool drain);
+  Status uncordon(const std::string& node);
+  Result<std::map<std::string, nlohmann::json>> cordons();
+
+  // The leading controller's verdict on each node, and the settings it runs with.
+  Status put_node_condition(const std::string& node, const nlohmann::json& condition);
+  Result<std::map<std::string, nlohmann::json>> node_conditions();
+  Status put_cluster_settings(const nlohmann::json& settings);
+  Result<nlohmann::json> cluster_settings();  // empty object when no controller wrote any
+
+  // Appends a hint to the spec stream that wakes the controller for something other than a
+  // spec change: op "node" (a cordon, drain or removal of `node`).
+  Status notify_controller(const std::string& op, const std::string& node);
 
   RedisClient& client() { return client_; }
 
@@ -123,13 +180,22 @@ class Store {
   LuaScript delete_script_;
   LuaScript drop_script_;
   LuaScript event_script_;
+  LuaScript commit_script_;
+  LuaScript mark_removal_script_;
   LuaScript remove_assignment_script_;
+  LuaScript repair_script_;
+  LuaScript forget_node_script_;
+  LuaScript heartbeat_script_;
 };
 
 // Milliseconds since the Unix epoch, and the same as RFC 3339 in UTC.
 int64_t now_ms();
 std::string rfc3339(int64_t ms);
 int64_t parse_rfc3339_ms(const std::string& text);  // 0 when malformed
+
+// The heartbeat script (KEYS: raictl:heartbeats, ARGV: node name), for a client that sends
+// it itself, such as the node's asynchronous connection: EVAL SOURCE 1 KEY NODE.
+std::string heartbeat_script_source();
 
 // A random 128-bit identifier in UUID v4 form, from std::random_device.
 std::string new_uid();

@@ -77,7 +77,9 @@ Ipam::Ipam(RedisClient& client)
       release_(scripts::release()),
       reserve_(scripts::reserve()),
       reserve_next_(scripts::reserve_next()),
-      unreserve_(scripts::unreserve()) {}
+      unreserve_(scripts::unreserve()),
+      hold_(scripts::hold()),
+      unhold_(scripts::unhold()) {}
 
 Result<RedisReply> Ipam::run(LuaScript& script, const std::vector<std::string>& keys,
                              const std::vector<std::string>& args, bool retry_once) {
@@ -300,6 +302,40 @@ Status Ipam::unreserve(const std::string& pool, Ipv4 address, const std::string&
     return reply.error();
   }
   logger().debug("{} unreserved", ids);
+  return Status::Ok();
+}
+
+Status Ipam::hold(const std::string& pool, const Owner& owner, Ipv4 address,
+                  const std::string& holder) {
+  return move_between_owner_and_holder(hold_, "hold", pool, owner, address, holder);
+}
+
+Status Ipam::unhold(const std::string& pool, const Owner& owner, Ipv4 address,
+                    const std::string& holder) {
+  return move_between_owner_and_holder(unhold_, "unhold", pool, owner, address, holder);
+}
+
+Status Ipam::move_between_owner_and_holder(LuaScript& script, const char* operation,
+                                           const std::string& pool, const Owner& owner,
+                                           Ipv4 address, const std::string& holder) {
+  if (auto status = validate_owner_call(pool, owner); !status) {
+    return status;
+  }
+  if (auto status = validate_holder_call(pool, holder); !status) {
+    return status;
+  }
+
+  // Both directions are idempotent, so one retry after a lost connection is safe.
+  auto reply =
+      run(script, {keys::pool(pool), keys::owners(pool), keys::reservations(pool), keys::names()},
+          {pool, owner.kind, owner.name, owner.uid, address.to_string(), holder}, true);
+  std::string ids = fmt::format("pool={} owner={}/{} uid={} holder={} address={}", pool, owner.kind,
+                                owner.name, owner.uid, holder, address.to_string());
+  if (!reply) {
+    log_failure(operation, ids, reply.error());
+    return reply.error();
+  }
+  logger().debug("{} {} done", ids, operation);
   return Status::Ok();
 }
 

@@ -102,6 +102,17 @@ class Ipam {
   // free.
   Result<Ipv4> reserve_next(const std::string& pool, const std::string& holder);
 
+  // Turns the owner's allocation of `address` into a reservation for holder, in one step:
+  // the address stays taken, and the owner may allocate a new one. Used when a container
+  // moves while its old copy may still run somewhere. Holding again for the same holder
+  // succeeds without change. The owner holding another address is kConflict; holding none
+  // is kNotFound.
+  Status hold(const std::string& pool, const Owner& owner, Ipv4 address, const std::string& holder);
+  // The reverse of hold: the held address becomes the owner's allocation again, when the
+  // owner holds no other address. Not held for holder: kNotFound.
+  Status unhold(const std::string& pool, const Owner& owner, Ipv4 address,
+                const std::string& holder);
+
   // Allocations and reservations of one pool, read atomically.
   Result<PoolAllocations> allocations(const std::string& pool);
 
@@ -115,6 +126,9 @@ class Ipam {
  private:
   // Reads the hash of a pool; kNotFound when it does not exist.
   Result<std::map<std::string, std::string>> read_pool_fields(const std::string& name);
+  Status move_between_owner_and_holder(LuaScript& script, const char* operation,
+                                       const std::string& pool, const Owner& owner, Ipv4 address,
+                                       const std::string& holder);
   Result<RedisReply> run(LuaScript& script, const std::vector<std::string>& keys,
                          const std::vector<std::string>& args, bool retry_once);
 
@@ -126,6 +140,8 @@ class Ipam {
   LuaScript reserve_;
   LuaScript reserve_next_;
   LuaScript unreserve_;
+  LuaScript hold_;
+  LuaScript unhold_;
 };
 
 }  // namespace raictl::ipam

@@ -393,6 +393,86 @@ end
 return text
 )lua";
 
+// KEYS: pool hash, owners, reservations, names index.
+// ARGV: pool name, kind, name, uid, address as text, holder.
+// Turns the owner's allocation of the address into a reservation for holder. The address
+// stays taken (its bit stays set) and the owner's name is free for a new allocation.
+// Returns the address as text; running it again after it succeeded returns the same.
+constexpr const char* kHold = R"lua(
+local pool_name, kind, name, uid, text, holder = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5],
+  ARGV[6]
+local pool = load_pool(KEYS[1])
+if not pool then
+  return missing_pool(pool_name)
+end
+if redis.call('HGET', KEYS[3], text) == holder then
+  return text
+end
+
+local owner_key = kind .. '/' .. name
+local held = redis.call('HGET', KEYS[4], owner_key)
+if not held then
+  return fail('NOTFOUND', owner_key .. ' holds no address; nothing was held')
+end
+local current = cjson.decode(held)
+if current.pool ~= pool_name or current.address ~= text or current.uid ~= uid then
+  return fail('CONFLICT', owner_key .. ' (uid ' .. current.uid .. ') holds ' .. current.address ..
+    ' in pool "' .. current.pool .. '", not ' .. text .. ' in pool "' .. pool_name ..
+    '" for uid ' .. uid .. '; nothing was held')
+end
+
+local offset = number_of(text) - pool.network
+redis.call('HDEL', KEYS[2], text)
+redis.call('HDEL', KEYS[4], owner_key)
+redis.call('HSET', KEYS[3], text, holder)
+redis.call('HINCRBY', KEYS[1], 'used', -1)
+redis.call('HINCRBY', KEYS[1], 'reserved', 1)
+if offset >= pool.first and offset <= pool.last then
+  redis.call('HINCRBY', KEYS[1], 'reserved_in_range', 1)
+end
+return text
+)lua";
+
+// KEYS: pool hash, owners, reservations, names index.
+// ARGV: pool name, kind, name, uid, address as text, holder.
+// The reverse of hold: gives the held address back to the owner. Returns the address.
+constexpr const char* kUnhold = R"lua(
+local pool_name, kind, name, uid, text, holder = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5],
+  ARGV[6]
+local pool = load_pool(KEYS[1])
+if not pool then
+  return missing_pool(pool_name)
+end
+local owner_key = kind .. '/' .. name
+local held = redis.call('HGET', KEYS[4], owner_key)
+if held then
+  local current = cjson.decode(held)
+  if current.pool == pool_name and current.address == text and current.uid == uid then
+    return text
+  end
+  return fail('CONFLICT', owner_key .. ' already holds ' .. current.address .. ' in pool "' ..
+    current.pool .. '"; release it before taking ' .. text .. ' back')
+end
+local current = redis.call('HGET', KEYS[3], text)
+if current ~= holder then
+  return fail('NOTFOUND', text .. ' in pool "' .. pool_name .. '" is not held for ' .. holder ..
+    '; nothing changed')
+end
+
+local offset = number_of(text) - pool.network
+redis.call('HDEL', KEYS[3], text)
+redis.call('HSET', KEYS[2], text, '{"kind":"' .. kind .. '","name":"' .. name .. '","uid":"' ..
+  uid .. '"}')
+redis.call('HSET', KEYS[4], owner_key, '{"pool":"' .. pool_name .. '","address":"' .. text ..
+  '","uid":"' .. uid .. '"}')
+redis.call('HINCRBY', KEYS[1], 'used', 1)
+redis.call('HINCRBY', KEYS[1], 'reserved', -1)
+if offset >= pool.first and offset <= pool.last then
+  redis.call('HINCRBY', KEYS[1], 'reserved_in_range', -1)
+end
+return text
+)lua";
+
 }  // namespace
 
 std::string create_pool() {
@@ -421,6 +501,14 @@ std::string reserve_next() {
 
 std::string unreserve() {
   return with_helpers(kUnreserve);
+}
+
+std::string hold() {
+  return with_helpers(kHold);
+}
+
+std::string unhold() {
+  return with_helpers(kUnhold);
 }
 
 }  // namespace raictl::ipam::scripts

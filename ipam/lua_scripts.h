@@ -19,5 +19,7 @@ std::string release();
 std::string reserve();
 std::string reserve_next();
 std::string unreserve();
+std::string hold();
+std::string unhold();
 
 }  // namespace raictl::ipam::scripts

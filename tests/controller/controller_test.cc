@@ -21,7 +21,15 @@ class ControllerTest : public ::testing::Test {
 
   void add_node(const std::string& name, bool ready = true) {
     ASSERT_TRUE(store_.put_node(name, {{"name", name}, {"address", "127.0.0.1"}}));
-    ASSERT_TRUE(store_.heartbeat(name, ready ? now_ms() : now_ms() - 60'000));
+    beat(name, ready ? 0 : 60'000);
+  }
+
+  // A heartbeat `age_ms` old by the server's clock.
+  void beat(const std::string& name, int64_t age_ms) {
+    auto now = store_.server_time_ms();
+    ASSERT_TRUE(now);
+    ASSERT_TRUE(
+        client_->command({"HSET", keys::heartbeats(), name, std::to_string(*now - age_ms)}));
   }
 
   std::string apply(const std::string& name, nlohmann::json spec) {
@@ -92,7 +100,7 @@ TEST_F(ControllerTest, SecondNodeGetsItsOwnGateway) {
 }
 
 TEST_F(ControllerTest, NoReadyNodeLeavesContainerPendingWithReason) {
-  ASSERT_TRUE(store_.heartbeat("node-1", now_ms() - 60'000));
+  beat("node-1", 60'000);
   apply("web-1", {{"image", "busybox"}});
   ASSERT_TRUE(controller_.reconcile_container("web-1"));
 
@@ -120,10 +128,11 @@ TEST_F(ControllerTest, AddressIsReleasedOnlyAfterNodeConfirms) {
   ASSERT_TRUE(store_.request_deletion("Container", "web-1"));
   ASSERT_TRUE(controller_.reconcile_container("web-1"));
 
-  EXPECT_EQ(assignment("node-1", "web-1")["deleting"], true);
+  auto copy = assignment("node-1", "web-1");
+  EXPECT_EQ(copy["deleting"], true);
   EXPECT_EQ(ipam_.usage("default")->used, 1u);
 
-  ASSERT_TRUE(controller_.handle_removal("node-1", "web-1", uid));
+  ASSERT_TRUE(controller_.handle_removal("node-1", "web-1", uid, copy["assignment"]));
   EXPECT_TRUE(assignment("node-1", "web-1").is_null());
   EXPECT_EQ(ipam_.usage("default")->used, 0u);
   EXPECT_FALSE(store_.get("Container", "web-1")->has_value());
@@ -134,18 +143,19 @@ TEST_F(ControllerTest, StaleConfirmationDoesNotReleaseNewIncarnation) {
   ASSERT_TRUE(controller_.reconcile_container("web-1"));
   ASSERT_TRUE(store_.request_deletion("Container", "web-1"));
   ASSERT_TRUE(controller_.reconcile_container("web-1"));
-  ASSERT_TRUE(controller_.handle_removal("node-1", "web-1", old_uid));
+  std::string old_copy = assignment("node-1", "web-1")["assignment"];
+  ASSERT_TRUE(controller_.handle_removal("node-1", "web-1", old_uid, old_copy));
 
   std::string new_uid = apply("web-1", {{"image", "busybox"}});
   ASSERT_TRUE(controller_.reconcile_container("web-1"));
-  ASSERT_TRUE(controller_.handle_removal("node-1", "web-1", old_uid));
+  ASSERT_TRUE(controller_.handle_removal("node-1", "web-1", old_uid, old_copy));
 
   EXPECT_EQ(assignment("node-1", "web-1")["uid"], new_uid);
   EXPECT_EQ(ipam_.usage("default")->used, 1u);
 }
 
 TEST_F(ControllerTest, DeletingUnplacedContainerDropsItAtOnce) {
-  ASSERT_TRUE(store_.heartbeat("node-1", now_ms() - 60'000));
+  beat("node-1", 60'000);
   apply("web-1", {{"image", "busybox"}});
   ASSERT_TRUE(controller_.reconcile_container("web-1"));
   ASSERT_TRUE(store_.request_deletion("Container", "web-1"));

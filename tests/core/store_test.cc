@@ -114,13 +114,86 @@ TEST_F(StoreTest, EventsFoldRepeatsEvenWhenInterleaved) {
   EXPECT_EQ((*events)[1].count, 2);
 }
 
-TEST_F(StoreTest, RemoveAssignmentIgnoresStaleUid) {
-  ASSERT_TRUE(store_.put_assignment("node-1", "web-1", {{"uid", "new"}, {"generation", 1}}));
-  ASSERT_TRUE(store_.remove_assignment("node-1", "web-1", "old"));
+TEST_F(StoreTest, RemoveAssignmentIgnoresStaleCopy) {
+  ASSERT_TRUE(store_.put_node("node-1", {{"name", "node-1"}}));
+  nlohmann::json copy = {{"uid", "u1"}, {"assignment", "new"}, {"generation", 1}};
+  ASSERT_TRUE(store_.commit_assignment("node-1", "web-1", copy, ""));
+  auto stale = store_.remove_assignment("node-1", "web-1", "old");
+  ASSERT_TRUE(stale);
+  EXPECT_FALSE(stale->has_value());
   EXPECT_EQ(store_.assignments("node-1")->size(), 1u);
 
-  ASSERT_TRUE(store_.remove_assignment("node-1", "web-1", "new"));
+  auto removed = store_.remove_assignment("node-1", "web-1", "new");
+  ASSERT_TRUE(removed);
+  EXPECT_EQ((**removed)["assignment"], "new");
   EXPECT_TRUE(store_.assignments("node-1")->empty());
+  EXPECT_FALSE(store_.placement("web-1")->has_value());
+}
+
+TEST_F(StoreTest, CommitKeepsIndexAndCapacityInStep) {
+  ASSERT_TRUE(store_.put_node("node-1", {{"name", "node-1"}, {"memoryBytes", 3000}}));
+  ASSERT_TRUE(store_.put_node("node-2", {{"name", "node-2"}, {"memoryBytes", 3000}}));
+  nlohmann::json a = {{"uid", "a"}, {"assignment", "a1"}, {"memoryBytes", 2000}};
+  nlohmann::json b = {{"uid", "b"}, {"assignment", "b1"}, {"memoryBytes", 2000}};
+  ASSERT_TRUE(store_.commit_assignment("node-1", "a", a, ""));
+
+  auto full = store_.commit_assignment("node-1", "b", b, "");
+  EXPECT_EQ(full.code(), ErrorCode::kExhausted);
+  EXPECT_NE(full.error().message.find("insufficient memory"), std::string::npos)
+      << full.error().message;
+  auto twice = store_.commit_assignment("node-2", "a", a, "");
+  EXPECT_EQ(twice.code(), ErrorCode::kConflict);
+
+  ASSERT_TRUE(store_.cordon("node-2", false));
+  EXPECT_EQ(store_.commit_assignment("node-2", "b", b, "").code(), ErrorCode::kConflict);
+  ASSERT_TRUE(store_.uncordon("node-2"));
+  ASSERT_TRUE(store_.commit_assignment("node-2", "b", b, ""));
+
+  // An update of the same copy checks only the difference.
+  a["memoryBytes"] = 2500;
+  ASSERT_TRUE(store_.commit_assignment("node-1", "a", a, ""));
+  EXPECT_EQ(store_.allocated("node-1")->at("memoryBytes"), 2500);
+  EXPECT_EQ(*store_.placement("a"), std::optional<std::string>("node-1"));
+  EXPECT_FALSE(*store_.repair_node_index("node-1"));
+}
+
+TEST_F(StoreTest, EvictionDropsThePlacementButKeepsTheCopyUntilConfirmed) {
+  ASSERT_TRUE(store_.put_node("node-1", {{"name", "node-1"}}));
+  nlohmann::json copy = {{"uid", "u"}, {"assignment", "c1"}, {"command", nlohmann::json::array()}};
+  ASSERT_TRUE(store_.commit_assignment("node-1", "web-1", copy, ""));
+
+  copy["deleting"] = true;
+  copy["evicted"] = true;
+  copy["heldBy"] = "held/node-1/web-1";
+  ASSERT_TRUE(*store_.mark_removal("node-1", "web-1", copy, ""));
+  EXPECT_FALSE(store_.placement("web-1")->has_value());
+  auto stored = store_.assignments("node-1")->at("web-1");
+  EXPECT_EQ(stored["evicted"], true);
+  EXPECT_TRUE(stored["command"].is_array());
+  EXPECT_EQ(store_.allocated("node-1")->at("containers"), 1);
+
+  nlohmann::json other = {{"uid", "u"}, {"assignment", "c2"}};
+  EXPECT_FALSE(*store_.mark_removal("node-1", "web-1", other, ""));
+}
+
+TEST_F(StoreTest, HeartbeatUsesTheServerClockAndForgetNodeClearsEverything) {
+  auto beat = store_.heartbeat("node-1");
+  ASSERT_TRUE(beat);
+  auto now = store_.server_time_ms();
+  ASSERT_TRUE(now);
+  EXPECT_LE(*beat, *now);
+  EXPECT_GT(*beat, *now - 5000);
+
+  ASSERT_TRUE(store_.put_node("node-1", {{"name", "node-1"}}));
+  ASSERT_TRUE(store_.commit_assignment("node-1", "web-1", {{"uid", "u"}, {"assignment", "c"}}, ""));
+  ASSERT_TRUE(store_.cordon("node-1", true));
+  auto forgotten = store_.forget_node("node-1");
+  ASSERT_TRUE(forgotten);
+  EXPECT_TRUE(forgotten->contains("web-1"));
+  EXPECT_TRUE(store_.nodes()->empty());
+  EXPECT_TRUE(store_.heartbeats()->empty());
+  EXPECT_TRUE(store_.cordons()->empty());
+  EXPECT_TRUE(store_.placements()->empty());
 }
 
 TEST(UidTest, HasVersionFourForm) {

@@ -517,5 +517,39 @@ TEST(IpamRestartTest, AllocatesAfterRedisRestart) {
   EXPECT_TRUE(problems->empty()) << problems->front();
 }
 
+TEST_F(IpamTest, HoldKeepsTheAddressTakenAndFreesTheOwnersName) {
+  create("default", "10.0.0.0/24");
+  auto old = ipam_->allocate("default", container("web-1"));
+  ASSERT_TRUE(old) << old.error().message;
+
+  ASSERT_TRUE(ipam_->hold("default", container("web-1"), *old, "held/node-1/web-1"));
+  ASSERT_TRUE(ipam_->hold("default", container("web-1"), *old, "held/node-1/web-1"));
+  auto moved = ipam_->allocate("default", container("web-1"));
+  ASSERT_TRUE(moved) << moved.error().message;
+  EXPECT_NE(*moved, *old);
+  auto taken = ipam_->allocate("default", container("web-2"), *old);
+  EXPECT_EQ(taken.code(), ErrorCode::kConflict);
+  expect_consistent();
+
+  ASSERT_TRUE(ipam_->unreserve("default", *old, "held/node-1/web-1"));
+  EXPECT_EQ(ipam_->usage("default")->used, 1u);
+  expect_consistent();
+}
+
+TEST_F(IpamTest, UnholdGivesTheAddressBackOnlyToAnOwnerWithoutOne) {
+  create("default", "10.0.0.0/24");
+  auto old = ipam_->allocate("default", container("web-1"));
+  ASSERT_TRUE(old) << old.error().message;
+  ASSERT_TRUE(ipam_->hold("default", container("web-1"), *old, "held/node-1/web-1"));
+
+  ASSERT_TRUE(ipam_->unhold("default", container("web-1"), *old, "held/node-1/web-1"));
+  EXPECT_EQ(*ipam_->allocate("default", container("web-1")), *old);
+  EXPECT_EQ(ipam_->usage("default")->reserved, 0u);
+  expect_consistent();
+
+  auto wrong = ipam_->hold("default", container("web-1", "other-uid"), *old, "held/node-1/web-1");
+  EXPECT_EQ(wrong.code(), ErrorCode::kConflict);
+}
+
 }  // namespace
 }  // namespace raictl::ipam
