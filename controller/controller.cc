@@ -141,7 +141,7 @@ void Controller::lead_once(bool& read_pending, std::chrono::steady_clock::time_p
 
   for (const auto& change : *changes) {
     if (!may_act()) {
-      return;  // left pending for whoever leads next
+      return;  // left pending for the next leader
     }
     if (auto status = handle(change); !status) {
       // Left unacknowledged: the entry is read again as pending, and the resync repairs
@@ -308,9 +308,8 @@ Status Controller::finish_deletion(const ObjectRecord& object) {
     return Status::Ok();  // a copy still runs somewhere; its confirmation comes back here
   }
 
-  // The host confirmed (or the container was never placed, or its host was lost and the
-  // address is held for the old copy): only now may the address go back to the pool, so
-  // that no two live containers can hold it.
+  // No copy is live any more: the host confirmed, the container was never placed, or its
+  // lost host's copy has the address held. Only now may the address go back to the pool.
   auto released = ipam_->release(pool_of(object), owner_of(object));
   if (!released && released.code() != ErrorCode::kNotFound) {
     return released.error();

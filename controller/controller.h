@@ -58,9 +58,10 @@ class Controller {
   Controller(RedisClient& client, ControllerOptions options);
   ~Controller();
 
-  // Waits for the lease, then leads until `stop` is set or the lease is lost: takes over
-  // the entries other controllers left unacknowledged, resyncs, then processes the spec
-  // stream and watches the hosts. Retries Redis outages with a pause, logging each one.
+  // Runs until `stop` is set. While another controller leads, waits as a standby. Once it
+  // holds the lease, it takes over the entries other controllers left unacknowledged,
+  // resyncs, then processes the spec stream and watches the hosts; when the lease is lost,
+  // it is a standby again. Retries Redis outages with a pause, logging each one.
   void run(const std::atomic<bool>& stop);
 
   // One full pass over every container, assignment, placement and held address.

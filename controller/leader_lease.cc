@@ -75,8 +75,9 @@ bool LeaderLease::valid() const {
   if (fence_.empty()) {
     return false;
   }
-  // Redis expires keys with about a millisecond of precision; a tenth of the TTL also
-  // covers clock rate differences between this host and the Redis host.
+  // A tenth of the TTL as a margin, because Redis expires keys with about a millisecond of
+  // precision and the clocks of this host and the Redis host may run at slightly different
+  // rates.
   auto margin = ttl_ / 10;
   return Clock::now() < renewed_at_ + ttl_ - margin;
 }

@@ -74,8 +74,8 @@ int main(int argc, char** argv) {
     logger->error("{}", valid.error().message);
     return 2;
   }
-  // A call that hangs longer than the lease would let a standby take over while this one
-  // still believes it leads; the fence catches its writes, the timeout its waiting.
+  // A call that hangs longer than the lease lets a standby take over while this process
+  // still believes it leads. The fence refuses its writes, and this timeout ends its wait.
   address->timeout = options.lease_ttl;
 
   auto client = raictl::RedisClient::connect(*address);

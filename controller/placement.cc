@@ -9,8 +9,9 @@ namespace raictl::controller {
 
 namespace {
 
-// A commit can lose a race against a change the candidates did not show yet (capacity taken
-// by an update, a cordon, a copy still being removed); each retry reads fresh candidates.
+// A commit can lose a race against a change that the candidates did not show yet: capacity
+// taken by an update, a cordon, a copy still being removed. So each retry reads fresh
+// candidates.
 constexpr int kPlaceAttempts = 3;
 
 bool lost_race(const Status& status) {
