@@ -9,6 +9,7 @@
 #include "core/names.h"
 #include "core/process.h"
 #include "reconciler/node_agent.h"
+#include "reconciler/node_config.h"
 #include "runtime/docker_runtime.h"
 
 namespace {
@@ -42,6 +43,15 @@ int main(int argc, char** argv) {
                  "this host's underlay IPv4 address as other hosts reach it; the VXLAN "
                  "overlay uses it (default: the node name, which turns the overlay off)");
   app.add_option("--label", labels, "host label KEY=VALUE, for nodeSelector; repeatable");
+  std::string cpus, memory;
+  app.add_option("--cpus", cpus,
+                 "CPUs this host offers to containers, such as 2 or 1.5, instead of what Docker "
+                 "reports (for hosts that keep some for themselves, or simulated hosts)")
+      ->type_name("N");
+  app.add_option("--memory", memory,
+                 "memory this host offers to containers, such as 2Gi or 1536Mi, instead of "
+                 "what Docker reports")
+      ->type_name("QUANTITY");
   app.add_option("--heartbeat-interval", heartbeat, "seconds between heartbeats")
       ->check(CLI::Range(0.1, 60.0))
       ->capture_default_str();
@@ -92,6 +102,22 @@ int main(int argc, char** argv) {
       return 1;
     }
     options.labels[key] = value;
+  }
+  if (!cpus.empty()) {
+    auto millis = raictl::reconciler::parse_cpus_flag(cpus);
+    if (!millis) {
+      logger->error("{}", millis.error().message);
+      return 1;
+    }
+    options.cpu_millis = *millis;
+  }
+  if (!memory.empty()) {
+    auto bytes = raictl::reconciler::parse_memory_flag(memory);
+    if (!bytes) {
+      logger->error("{}", bytes.error().message);
+      return 1;
+    }
+    options.memory_bytes = *bytes;
   }
   if (backoff_max < backoff_initial) {
     logger->error("--backoff-max {} is less than --backoff-initial {}: raise --backoff-max",

@@ -4,7 +4,9 @@
 
 #include "core/keys.h"
 #include "core/log.h"
+#include "core/quantity.h"
 #include "fmt/format.h"
+#include "reconciler/node_config.h"
 #include "runtime/netlink_host_network.h"
 
 namespace raictl::reconciler {
@@ -48,22 +50,11 @@ int NodeAgent::run() {
   uv_signal_start(&sigint_, on_signal, SIGINT);
   uv_signal_start(&sigterm_, on_signal, SIGTERM);
 
-  // Registration blocks the loop thread on purpose: nothing else may run before the host
-  // is known, and a signal still ends the wait between attempts.
-  while (true) {
-    auto status = register_node();
-    if (status) {
-      break;
-    }
-    logger()->error("node={} registration failed, retrying in 2 s: {}", options_.name,
-                    status.error().message);
-    uv_run(&loop_, UV_RUN_NOWAIT);
-    if (stopping_) {
-      uv_run(&loop_, UV_RUN_DEFAULT);
-      uv_loop_close(&loop_);
-      return 1;
-    }
-    std::this_thread::sleep_for(std::chrono::seconds(2));
+  if (int code = register_with_retries(); code != 0) {
+    shutdown();
+    uv_run(&loop_, UV_RUN_DEFAULT);
+    uv_loop_close(&loop_);
+    return code;
   }
 
   host_network_ = std::make_unique<NetlinkHostNetwork>();
@@ -81,8 +72,7 @@ int NodeAgent::run() {
       [](uv_timer_t* timer) { static_cast<NodeAgent*>(timer->data)->send_heartbeat(); }, 0,
       ms(options_.heartbeat_interval));
   uv_timer_start(
-      &resync_timer_,
-      [](uv_timer_t* timer) { static_cast<NodeAgent*>(timer->data)->request_pass(); },
+      &resync_timer_, [](uv_timer_t* timer) { static_cast<NodeAgent*>(timer->data)->resync(); },
       ms(options_.resync_interval), ms(options_.resync_interval));
 
   uv_async_init(&loop_, &docker_wake_,
@@ -114,6 +104,8 @@ int NodeAgent::run() {
   }
 
   logger()->info("node={} address={} running", options_.name, options_.address);
+  // Every pass fences before it creates anything, so this first one stops the copies that
+  // were moved away while this process was down before it starts any container.
   request_pass();
   uv_run(&loop_, UV_RUN_DEFAULT);
   uv_loop_close(&loop_);
@@ -121,43 +113,109 @@ int NodeAgent::run() {
   return 0;
 }
 
-Status NodeAgent::register_node() {
-  if (!worker_client_) {
-    auto client = RedisClient::connect(options_.redis);
-    if (!client) {
-      return client.error();
+// Registration blocks the loop thread on purpose: nothing else may run before the host is
+// known, and a signal still ends the wait between attempts. Returns 0 once registered, else
+// the exit code.
+int NodeAgent::register_with_retries() {
+  while (true) {
+    auto status = connect_store();
+    if (status) {
+      auto fits = heartbeat_interval_fits();
+      if (fits && !*fits) {
+        return 2;
+      }
+      status = fits ? register_node() : Status(fits.error());
     }
-    worker_client_ = std::move(client).value();
-    worker_store_ = std::make_unique<Store>(*worker_client_);
-  }
+    if (status) {
+      return 0;
+    }
 
+    logger()->error("node={} registration failed, retrying in 2 s: {}", options_.name,
+                    status.error().message);
+    uv_run(&loop_, UV_RUN_NOWAIT);
+    if (stopping_) {
+      return 1;
+    }
+    std::this_thread::sleep_for(std::chrono::seconds(2));
+  }
+}
+
+Status NodeAgent::connect_store() {
+  if (worker_client_) {
+    return Status::Ok();
+  }
+  auto client = RedisClient::connect(options_.redis);
+  if (!client) {
+    return client.error();
+  }
+  worker_client_ = std::move(client).value();
+  worker_store_ = std::make_unique<Store>(*worker_client_);
+  return Status::Ok();
+}
+
+// Returns false, after logging why, when the node must not start.
+Result<bool> NodeAgent::heartbeat_interval_fits() {
+  auto settings = worker_store_->cluster_settings();
+  if (!settings) {
+    return settings.error();
+  }
+  auto checked = check_heartbeat_interval(*settings, options_.heartbeat_interval);
+  if (checked) {
+    return true;
+  }
+  if (checked.code() == ErrorCode::kInvalidArgument) {
+    logger()->error("node={} not starting: {}", options_.name, checked.error().message);
+    return false;
+  }
+  logger()->warn("node={} ignoring the cluster's node grace: {}", options_.name,
+                 checked.error().message);
+  return true;
+}
+
+Status NodeAgent::register_node() {
   auto engine = runtime_->engine_info();
   if (!engine) {
     return engine.error();
   }
 
-  // Keep what operators set on the record (cordon), replace what this host reports.
-  auto nodes = worker_store_->nodes();
-  if (!nodes) {
-    return nodes.error();
+  int64_t engine_cpu_millis = int64_t{engine->cpus} * 1000;
+  int64_t cpu_millis = options_.cpu_millis.value_or(engine_cpu_millis);
+  int64_t memory_bytes = options_.memory_bytes.value_or(engine->memory_bytes);
+  if (cpu_millis > engine_cpu_millis) {
+    logger()->warn(
+        "node={} --cpus {} is more than the {} CPUs Docker reports: containers "
+        "placed here may get less CPU than they request",
+        options_.name, format_cpu(cpu_millis), engine->cpus);
   }
-  nlohmann::json record =
-      nodes->contains(options_.name) ? nodes->at(options_.name) : nlohmann::json::object();
-  record["name"] = options_.name;
-  record["address"] = options_.address;
-  record["labels"] = options_.labels;
-  record["cpuMillis"] = int64_t{engine->cpus} * 1000;
-  record["memoryBytes"] = engine->memory_bytes;
-  record["engineVersion"] = engine->server_version;
-  record["registeredAt"] = rfc3339(now_ms());
+  if (memory_bytes > engine->memory_bytes) {
+    logger()->warn(
+        "node={} --memory {} is more than the {} Docker reports: containers "
+        "placed here may run out of memory",
+        options_.name, format_memory(memory_bytes), format_memory(engine->memory_bytes));
+  }
+
+  // The record is written whole, without reading the old one, because every field is this
+  // host's own report. Operators' cordons are kept in their own hash.
+  nlohmann::json record = {
+      {"name", options_.name},
+      {"address", options_.address},
+      {"labels", options_.labels},
+      {"cpuMillis", cpu_millis},
+      {"memoryBytes", memory_bytes},
+      {"engineVersion", engine->server_version},
+      {"registeredAt", rfc3339(now_ms())},
+      {"heartbeatIntervalMs", options_.heartbeat_interval.count()},
+  };
   if (auto status = worker_store_->put_node(options_.name, record); !status) {
     return status;
   }
-  if (auto status = worker_store_->heartbeat(options_.name, now_ms()); !status) {
-    return status;
+  if (auto beat = worker_store_->heartbeat(options_.name); !beat) {
+    return beat.error();
   }
-  logger()->info("node={} registered: {} CPUs, {} bytes of memory, Docker {}", options_.name,
-                 engine->cpus, engine->memory_bytes, engine->server_version);
+  logger()->info("node={} registered: cpu {}{}, memory {}{}, Docker {}", options_.name,
+                 format_cpu(cpu_millis), options_.cpu_millis ? " (from --cpus)" : "",
+                 format_memory(memory_bytes), options_.memory_bytes ? " (from --memory)" : "",
+                 engine->server_version);
   return Status::Ok();
 }
 
@@ -265,13 +323,18 @@ void NodeAgent::send_heartbeat() {
   if (!beat_redis_ || !beat_redis_->connected()) {
     return;
   }
-  beat_redis_->command({"HSET", keys::heartbeats(), options_.name, std::to_string(now_ms())},
-                       [this](Result<RedisReply> reply) {
-                         if (!reply) {
-                           logger()->warn("node={} heartbeat failed: {}", options_.name,
-                                          reply.error().message);
-                         }
-                       });
+  beat_redis_->command(heartbeat_command(options_.name), [this](Result<RedisReply> reply) {
+    if (!reply) {
+      logger()->warn("node={} heartbeat failed: {}", options_.name, reply.error().message);
+    }
+  });
+}
+
+void NodeAgent::resync() {
+  // The controller may have overwritten statuses while it considered this host NotReady,
+  // so a periodic pass writes them all again.
+  reconciler_->rewrite_statuses();
+  request_pass();
 }
 
 void NodeAgent::request_pass() {
@@ -374,6 +437,10 @@ void NodeAgent::shutdown() {
   }
   // A running pass finishes on its own; uv_run returns once it has and every handle
   // above is closed.
+}
+
+std::vector<std::string> heartbeat_command(const std::string& node) {
+  return {"EVAL", heartbeat_script_source(), "1", keys::heartbeats(), node};
 }
 
 }  // namespace raictl::reconciler

@@ -7,6 +7,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -24,6 +25,10 @@ struct NodeOptions {
   std::string address;  // this host's address as other hosts reach it
   std::map<std::string, std::string> labels;
   RedisAddress redis;
+  // Capacity written to the node record instead of what Docker reports, for a host that
+  // keeps some of its resources for itself or several simulated hosts on one machine.
+  std::optional<int64_t> cpu_millis;
+  std::optional<int64_t> memory_bytes;
   std::chrono::milliseconds heartbeat_interval{2000};
   std::chrono::milliseconds resync_interval{10'000};
   int block_ms = 5000;  // XREADGROUP BLOCK on the node's stream; never 0 (forever)
@@ -50,16 +55,22 @@ class NodeAgent {
   NodeAgent(NodeOptions options, std::unique_ptr<ContainerRuntime> runtime);
   ~NodeAgent();
 
-  // Registers the host, then runs the loop until SIGINT or SIGTERM. Returns the exit code.
+  // Registers the host, then runs the loop until SIGINT or SIGTERM. Returns the exit code:
+  // 0 after a signal, 1 when a signal came before the registration succeeded, and 2 when the
+  // cluster's node grace is less than three heartbeat intervals of this host.
   int run();
 
  private:
+  int register_with_retries();
+  Status connect_store();
+  Result<bool> heartbeat_interval_fits();
   Status register_node();
   OverlayOptions overlay_options();
   void start_stream();
   void read_stream(bool pending);
   void on_stream_reply(Result<RedisReply> reply, bool pending);
   void send_heartbeat();
+  void resync();
   void request_pass();
   void start_pass();
   void finish_pass();
@@ -95,5 +106,9 @@ class NodeAgent {
   std::vector<std::string> unacked_;  // stream ids seen, waiting for a pass to start
   std::vector<std::string> in_pass_;  // stream ids the running pass covers
 };
+
+// The command the node's asynchronous connection sends for each heartbeat: the store's
+// heartbeat script, so that the beat carries the Redis server's time, not this host's.
+std::vector<std::string> heartbeat_command(const std::string& node);
 
 }  // namespace raictl::reconciler

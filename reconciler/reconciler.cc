@@ -11,6 +11,8 @@ namespace raictl::reconciler {
 namespace {
 
 constexpr const char* kManaged = "raictl.managed";
+constexpr const char* kUidLabel = "raictl.uid";
+constexpr const char* kAssignmentLabel = "raictl.assignment";
 
 std::shared_ptr<spdlog::logger> logger() {
   static auto instance = component_logger("node");
@@ -29,6 +31,17 @@ int64_t label_generation(const ContainerSummary& container) {
 std::string label(const ContainerSummary& container, const std::string& key) {
   auto it = container.labels.find(key);
   return it == container.labels.end() ? std::string() : it->second;
+}
+
+// The copy a container was created for. Containers created before assignment uids existed
+// carry only the container uid, which was their copy id then.
+std::string container_copy_id(const ContainerSummary& container) {
+  std::string copy = label(container, kAssignmentLabel);
+  return copy.empty() ? label(container, kUidLabel) : copy;
+}
+
+std::chrono::seconds stop_grace(const nlohmann::json& spec) {
+  return std::chrono::seconds(spec.value("stopGracePeriodSeconds", 10));
 }
 
 std::string format_delay(std::chrono::milliseconds delay) {
@@ -81,6 +94,12 @@ Reconciler::Reconciler(ContainerRuntime& runtime, Store& store, ReconcilerOption
 }
 
 Result<PassResult> Reconciler::run_pass() {
+  if (rewrite_statuses_.exchange(false)) {
+    for (auto& [name, tracker] : trackers_) {
+      tracker.status_stale = true;
+    }
+  }
+
   auto assigned = store_.assignments(options_.node);
   if (!assigned) {
     return assigned.error();
@@ -89,12 +108,99 @@ Result<PassResult> Reconciler::run_pass() {
   if (!listed) {
     return listed.error();
   }
-
-  std::map<std::string, const ContainerSummary*> by_name;
+  ContainerMap containers;
   for (const auto& container : *listed) {
-    by_name[container.name] = &container;
+    containers[container.name] = &container;
+  }
+  AssignmentMap assignments = parse_assignments(*assigned);
+
+  // Fencing finishes before anything is created, started or wired, because a copy this host
+  // lost must not run beside the copy that replaced it, nor keep the name a new copy needs.
+  auto unowned = unowned_containers(*assigned, assignments, containers);
+  std::vector<std::string> fenced_names;
+  for (const auto& removal : unowned) {
+    if (!removal.container_id.empty()) {
+      fenced_names.push_back(removal.name);
+    }
+  }
+  std::set<std::string> blocked = remove_all(std::move(unowned));
+  for (const auto& name : fenced_names) {
+    if (!blocked.contains(name)) {
+      containers.erase(name);
+    }
   }
 
+  PassResult result;
+  if (auto status = converge_live(assignments, containers, blocked, result); !status) {
+    return status.error();
+  }
+  rewrite_stale_statuses(assignments);
+  remove_all(deleting_removals(assignments, containers, blocked));
+  std::erase_if(trackers_, [&](const auto& entry) { return !assigned->contains(entry.first); });
+  return result;
+}
+
+Reconciler::AssignmentMap Reconciler::parse_assignments(
+    const std::map<std::string, nlohmann::json>& assigned) {
+  AssignmentMap out;
+  for (const auto& [name, json] : assigned) {
+    auto assignment = parse_assignment(name, json);
+    if (!assignment) {
+      logger()->error("ctr={} node={} malformed assignment ignored: {}", name, options_.node,
+                      json.dump());
+      continue;
+    }
+    out.emplace(name, std::move(*assignment));
+  }
+  return out;
+}
+
+std::vector<Reconciler::Removal> Reconciler::unowned_containers(
+    const std::map<std::string, nlohmann::json>& assigned, const AssignmentMap& assignments,
+    const ContainerMap& containers) {
+  std::vector<Removal> removals;
+  for (const auto& [name, container] : containers) {
+    auto entry = assignments.find(name);
+    if (entry == assignments.end()) {
+      // A malformed entry still claims the name: its container is left alone until the
+      // entry is readable again.
+      if (assigned.contains(name)) {
+        continue;
+      }
+      logger()->info("ctr={} node={} copy={} not assigned here, removing", name, options_.node,
+                     container_copy_id(*container));
+      removals.push_back(Removal{std::nullopt, name, container->id, std::chrono::seconds(0)});
+      continue;
+    }
+
+    const Assignment& assignment = entry->second;
+    if (container_copy_id(*container) != assignment.copy_id) {
+      logger()->info("ctr={} node={} copy={} removing container {} of copy {}", name, options_.node,
+                     assignment.copy_id, short_id(container->id), container_copy_id(*container));
+      removals.push_back(Removal{std::nullopt, name, container->id, std::chrono::seconds(0)});
+      continue;
+    }
+    if (assignment.evicted) {
+      logger()->info("ctr={} node={} copy={} evicted, removing container {}", name, options_.node,
+                     assignment.copy_id, short_id(container->id));
+      removals.push_back(Removal{assignment, name, container->id, stop_grace(assignment.spec)});
+    }
+  }
+
+  // An evicted copy that is not here any more only waits for the confirmation.
+  for (const auto& [name, assignment] : assignments) {
+    auto current = containers.find(name);
+    bool present =
+        current != containers.end() && container_copy_id(*current->second) == assignment.copy_id;
+    if (assignment.evicted && !present) {
+      removals.push_back(Removal{assignment, name, "", std::chrono::seconds(0)});
+    }
+  }
+  return removals;
+}
+
+Status Reconciler::converge_live(const AssignmentMap& assignments, const ContainerMap& containers,
+                                 const std::set<std::string>& blocked, PassResult& result) {
   std::set<std::string> peers;
   if (options_.overlay.enabled) {
     auto addresses = peer_addresses();
@@ -104,56 +210,75 @@ Result<PassResult> Reconciler::run_pass() {
     peers = std::move(addresses).value();
   }
 
-  PassResult result;
-  std::vector<Removal> removals;
   std::set<std::string> wired_pools;
-  for (const auto& [name, json] : *assigned) {
-    auto assignment = parse_assignment(name, json);
-    if (!assignment) {
-      logger()->error("ctr={} node={} malformed assignment ignored: {}", name, options_.node,
-                      json.dump());
+  for (const auto& [name, assignment] : assignments) {
+    if (assignment.deleting || assignment.evicted) {
       continue;
     }
-    auto current = by_name.find(name);
-    const ContainerSummary* container = current == by_name.end() ? nullptr : current->second;
+    // Another copy still has the name because its removal failed. The next pass retries.
+    if (blocked.contains(name)) {
+      ++result.pending;
+      continue;
+    }
 
-    if (assignment->deleting) {
-      auto grace = std::chrono::seconds(assignment->spec.value("stopGracePeriodSeconds", 10));
-      removals.push_back(Removal{*assignment, name, container ? container->id : "", grace});
-      continue;
-    }
-    auto status = ensure_network(*assignment);
-    if (status && options_.overlay.enabled && !wired_pools.contains(assignment->pool)) {
-      status = ensure_overlay(assignment->pool, peers);
+    auto status = ensure_network(assignment);
+    if (status && options_.overlay.enabled && !wired_pools.contains(assignment.pool)) {
+      status = ensure_overlay(assignment.pool, peers);
       if (status) {
-        wired_pools.insert(assignment->pool);
+        wired_pools.insert(assignment.pool);
       }
     }
     if (!status) {
-      auto& tracker = tracker_for(*assignment);
+      auto& tracker = tracker_for(assignment);
       write_status(
-          *assignment, tracker,
+          assignment, tracker,
           {{"phase", "Pending"}, {"reason", "NetworkFailed"}, {"message", status.error().message}});
       ++result.pending;
       continue;
     }
-    converge(*assignment, container, result);
-  }
 
-  // Containers of ours that nothing assigns any more: left over from a deleted object or
-  // from before this host was declared dead.
-  for (const auto& [name, container] : by_name) {
-    if (assigned->contains(name)) {
+    auto current = containers.find(name);
+    converge(assignment, current == containers.end() ? nullptr : current->second, result);
+  }
+  return Status::Ok();
+}
+
+std::vector<Reconciler::Removal> Reconciler::deleting_removals(
+    const AssignmentMap& assignments, const ContainerMap& containers,
+    const std::set<std::string>& blocked) {
+  std::vector<Removal> removals;
+  for (const auto& [name, assignment] : assignments) {
+    if (!assignment.deleting || assignment.evicted || blocked.contains(name)) {
       continue;
     }
-    logger()->info("ctr={} node={} uid={} not assigned here, removing", name, options_.node,
-                   label(*container, "raictl.uid"));
-    removals.push_back(Removal{std::nullopt, name, container->id, std::chrono::seconds(0)});
-    trackers_.erase(name);
+    // Fencing already removed a container of another copy, so one left here is this copy.
+    auto current = containers.find(name);
+    std::string container_id = current == containers.end() ? "" : current->second->id;
+    removals.push_back(Removal{assignment, name, container_id, stop_grace(assignment.spec)});
   }
-  remove_all(std::move(removals));
-  std::erase_if(trackers_, [&](const auto& entry) { return !assigned->contains(entry.first); });
-  return result;
+  return removals;
+}
+
+void Reconciler::rewrite_stale_statuses(const AssignmentMap& assignments) {
+  // A status this pass wrote anew is fresh already. The others (an unchanged status, which
+  // write_status skips, or none at all while a backoff runs) are put back as last written.
+  for (auto& [name, tracker] : trackers_) {
+    auto entry = assignments.find(name);
+    if (!tracker.status_stale || tracker.last_status.empty() || entry == assignments.end()) {
+      continue;
+    }
+    const Assignment& assignment = entry->second;
+    if (assignment.deleting || assignment.evicted || tracker.copy_id != assignment.copy_id) {
+      continue;
+    }
+    if (auto written = store_.put_status(name, nlohmann::json::parse(tracker.last_status));
+        !written) {
+      logger()->error("ctr={} node={} rewriting status failed: {}", name, options_.node,
+                      written.error().message);
+      continue;
+    }
+    tracker.status_stale = false;
+  }
 }
 
 Status Reconciler::ensure_network(const Assignment& assignment) {
@@ -233,24 +358,11 @@ void Reconciler::converge(const Assignment& assignment, const ContainerSummary* 
                           PassResult& result) {
   auto& tracker = tracker_for(assignment);
 
-  if (current != nullptr && label(*current, "raictl.uid") != assignment.uid) {
-    logger()->info("ctr={} node={} uid={} removing leftover container {} of uid {}",
-                   assignment.name, options_.node, assignment.uid, short_id(current->id),
-                   label(*current, "raictl.uid"));
-    if (auto status = runtime_.remove_container(current->id); !status) {
-      logger()->error("ctr={} node={} removing leftover failed: {}", assignment.name, options_.node,
-                      status.error().message);
-      ++result.pending;
-      return;
-    }
-    current = nullptr;
-  }
-
   if (current != nullptr && label_generation(*current) < assignment.generation) {
     event(assignment.name, "Normal", "Recreating",
           fmt::format("spec changed to generation {}", assignment.generation));
-    auto grace = std::chrono::seconds(assignment.spec.value("stopGracePeriodSeconds", 10));
-    if (auto stopped = runtime_.stop_container(current->id, grace); !stopped) {
+    if (auto stopped = runtime_.stop_container(current->id, stop_grace(assignment.spec));
+        !stopped) {
       logger()->warn("ctr={} node={} stop before recreate failed: {}", assignment.name,
                      options_.node, stopped.error().message);
     }
@@ -426,13 +538,15 @@ Status Reconciler::create_and_start(const Assignment& assignment, Tracker& track
   return Status::Ok();
 }
 
-void Reconciler::remove_all(std::vector<Removal> removals) {
+std::set<std::string> Reconciler::remove_all(std::vector<Removal> removals) {
   // Stops run in parallel: each may wait its whole grace period, and one host removing
   // many containers must not take the sum of them. Only runtime calls run on the helper
   // threads; status, events and confirmations are written here, because Store is not
   // thread-safe.
   for (auto& removal : removals) {
-    if (removal.assignment && !removal.container_id.empty()) {
+    // An evicted copy's status is not this host's to write, because the status belongs to
+    // the container's live copy, which is placed elsewhere.
+    if (removal.assignment && !removal.assignment->evicted && !removal.container_id.empty()) {
       write_status(*removal.assignment, tracker_for(*removal.assignment),
                    {{"phase", "Terminating"},
                     {"containerId", removal.container_id},
@@ -455,31 +569,38 @@ void Reconciler::remove_all(std::vector<Removal> removals) {
     }));
   }
 
+  std::set<std::string> still_there;
   for (size_t i = 0; i < removals.size(); ++i) {
     const Removal& removal = removals[i];
     if (auto status = stopped[i].get(); !status) {
       logger()->error("ctr={} node={} remove failed, retrying on the next pass: {}", removal.name,
                       options_.node, status.error().message);
+      still_there.insert(removal.name);
       continue;
     }
-    if (!removal.assignment) {
-      continue;
+    if (removal.assignment) {
+      confirm_removal(*removal.assignment, removal.container_id);
     }
-
-    const Assignment& assignment = *removal.assignment;
-    if (!removal.container_id.empty()) {
-      event(assignment.name, "Normal", "Killing",
-            fmt::format("stopped and removed container {}", short_id(removal.container_id)));
-    }
-    if (auto status = store_.confirm_removal(options_.node, assignment.name, assignment.uid);
-        !status) {
-      logger()->error("ctr={} node={} confirming removal failed: {}", assignment.name,
-                      options_.node, status.error().message);
-      continue;
-    }
-    logger()->info("ctr={} node={} uid={} removed", assignment.name, options_.node, assignment.uid);
-    trackers_.erase(assignment.name);
   }
+  return still_there;
+}
+
+void Reconciler::confirm_removal(const Assignment& assignment, const std::string& container_id) {
+  if (!container_id.empty()) {
+    event(assignment.name, "Normal", "Killing",
+          fmt::format("stopped and removed {}container {}", assignment.evicted ? "evicted " : "",
+                      short_id(container_id)));
+  }
+  if (auto status = store_.confirm_removal(options_.node, assignment.name, assignment.uid,
+                                           assignment.copy_id);
+      !status) {
+    logger()->error("ctr={} node={} copy={} confirming removal failed: {}", assignment.name,
+                    options_.node, assignment.copy_id, status.error().message);
+    return;
+  }
+  logger()->info("ctr={} node={} uid={} copy={} {}removed", assignment.name, options_.node,
+                 assignment.uid, assignment.copy_id, assignment.evicted ? "evicted copy " : "");
+  trackers_.erase(assignment.name);
 }
 
 ContainerConfig Reconciler::to_container_config(const Assignment& assignment) const {
@@ -502,7 +623,8 @@ ContainerConfig Reconciler::to_container_config(const Assignment& assignment) co
   out.labels = assignment.labels;
   out.labels[kManaged] = "true";
   out.labels["raictl.name"] = assignment.name;
-  out.labels["raictl.uid"] = assignment.uid;
+  out.labels[kUidLabel] = assignment.uid;
+  out.labels[kAssignmentLabel] = assignment.copy_id;
   out.labels["raictl.generation"] = std::to_string(assignment.generation);
   out.labels["raictl.node"] = options_.node;
   out.working_dir = spec.value("workingDir", std::string());
@@ -543,6 +665,7 @@ void Reconciler::write_status(const Assignment& assignment, Tracker& tracker,
     return;
   }
   tracker.last_status = std::move(canonical);
+  tracker.status_stale = false;
 }
 
 void Reconciler::event(const std::string& name, const std::string& type, const std::string& reason,
@@ -557,12 +680,12 @@ void Reconciler::event(const std::string& name, const std::string& type, const s
 Reconciler::Tracker& Reconciler::tracker_for(const Assignment& assignment) {
   auto [it, inserted] = trackers_.try_emplace(assignment.name);
   Tracker& tracker = it->second;
-  if (!inserted && tracker.uid == assignment.uid) {
+  if (!inserted && tracker.copy_id == assignment.copy_id) {
     return tracker;
   }
 
   tracker = Tracker{};
-  tracker.uid = assignment.uid;
+  tracker.copy_id = assignment.copy_id;
   // After a restart of this process, continue the restart count where it was.
   if (auto stored = store_.get_status(assignment.name); stored && stored->has_value()) {
     const auto& status = **stored;
@@ -588,6 +711,12 @@ std::optional<Reconciler::Assignment> Reconciler::parse_assignment(const std::st
     assignment.subnet = json.at("subnet").get<std::string>();
     assignment.gateway = json.at("gateway").get<std::string>();
     assignment.deleting = json.value("deleting", false);
+    assignment.evicted = json.value("evicted", false);
+    auto copy = json.find("assignment");
+    assignment.copy_id =
+        copy != json.end() && copy->is_string() && !copy->get<std::string>().empty()
+            ? copy->get<std::string>()
+            : assignment.uid;
     return assignment;
   } catch (const nlohmann::json::exception& e) {
     logger()->error("ctr={} assignment JSON invalid: {}", name, e.what());

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <functional>
 #include <map>
@@ -46,9 +47,17 @@ struct PassResult {
 // (container stops wait for their grace period), so the node runs it on a worker thread,
 // never on its event loop.
 //
+// Each assignment names one copy of a container (its assignment uid), and each container
+// this host creates carries that copy's id in the label raictl.assignment. A pass first
+// removes every container the host no longer owns (no assignment of that name, another copy
+// id, or an evicted entry), and only then creates, starts or wires anything. So a host that
+// comes back after its containers were moved elsewhere stops its old copies before it
+// starts anything new.
+//
 // Idempotent: a pass decides only from the records and the engine as they are now, so it
 // can be repeated, interrupted by a crash or run after a lost wake-up without harm.
-// Not thread-safe: one pass at a time.
+// Not thread-safe: one pass at a time. Only rewrite_statuses() may be called from another
+// thread.
 class Reconciler {
  public:
   using Clock = std::function<std::chrono::steady_clock::time_point()>;
@@ -59,19 +68,27 @@ class Reconciler {
 
   Result<PassResult> run_pass();
 
+  // Makes the next pass that starts write the status of every container this host runs,
+  // even where it equals the status written last. The controller overwrites the statuses of
+  // a host it considers NotReady, and only a rewrite puts the host's view back.
+  // Thread-safe: the node calls it from its loop thread while a pass may run.
+  void rewrite_statuses() { rewrite_statuses_.store(true); }
+
  private:
   // Per-container memory kept between passes: restart count and backoff deadline.
   struct Tracker {
-    std::string uid;
+    std::string copy_id;  // the assignment uid this memory belongs to
     int restarts = 0;
     std::optional<std::chrono::steady_clock::time_point> retry_at;
-    std::string last_status;  // canonical JSON last written, to skip identical writes
-    std::string started_at;   // RFC 3339 time of the last start, kept in every status
+    std::string last_status;    // canonical JSON last written, to skip identical writes
+    bool status_stale = false;  // last_status must be written again by the end of the pass
+    std::string started_at;     // RFC 3339 time of the last start, kept in every status
   };
 
   struct Assignment {
     std::string name;
     std::string uid;
+    std::string copy_id;  // the `assignment` field, or `uid` for entries written without it
     int64_t generation = 0;
     nlohmann::json spec;
     std::map<std::string, std::string> labels;
@@ -80,6 +97,7 @@ class Reconciler {
     std::string subnet;
     std::string gateway;
     bool deleting = false;
+    bool evicted = false;  // the container's live copy is on another host now
   };
 
   // A container to stop and remove; `assignment` is set when the controller asked for it
@@ -91,11 +109,29 @@ class Reconciler {
     std::chrono::seconds grace{10};
   };
 
+  // Assignments and containers of one pass, both by container name.
+  using AssignmentMap = std::map<std::string, Assignment>;
+  using ContainerMap = std::map<std::string, const ContainerSummary*>;
+
+  AssignmentMap parse_assignments(const std::map<std::string, nlohmann::json>& assigned);
+  std::vector<Removal> unowned_containers(const std::map<std::string, nlohmann::json>& assigned,
+                                          const AssignmentMap& assignments,
+                                          const ContainerMap& containers);
+  Status converge_live(const AssignmentMap& assignments, const ContainerMap& containers,
+                       const std::set<std::string>& blocked, PassResult& result);
+  std::vector<Removal> deleting_removals(const AssignmentMap& assignments,
+                                         const ContainerMap& containers,
+                                         const std::set<std::string>& blocked);
+  void rewrite_stale_statuses(const AssignmentMap& assignments);
+
   Status ensure_network(const Assignment& assignment);
   Status ensure_overlay(const std::string& pool, const std::set<std::string>& peers);
   Result<std::set<std::string>> peer_addresses();
   void converge(const Assignment& assignment, const ContainerSummary* current, PassResult& result);
-  void remove_all(std::vector<Removal> removals);
+  // Stops and removes the containers in parallel, then confirms each removal the controller
+  // requested. Returns the names whose container could not be stopped or removed.
+  std::set<std::string> remove_all(std::vector<Removal> removals);
+  void confirm_removal(const Assignment& assignment, const std::string& container_id);
   void handle_exited(const Assignment& assignment, const ContainerInfo& info, PassResult& result);
   Status create_and_start(const Assignment& assignment, Tracker& tracker, PassResult& result);
   ContainerConfig to_container_config(const Assignment& assignment) const;
@@ -114,6 +150,7 @@ class Reconciler {
   Clock clock_;
   std::map<std::string, Tracker> trackers_;
   std::set<std::string> ensured_networks_;
+  std::atomic<bool> rewrite_statuses_{false};
 };
 
 // Docker names derived from a pool name: the network "raictl-<pool>" and a bridge

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <mutex>
+
 #include "core/keys.h"
 #include "runtime/fake_host_network.h"
 #include "runtime/fake_runtime.h"
@@ -13,6 +15,69 @@ namespace {
 using Operation = FakeRuntime::Operation;
 using std::chrono::milliseconds;
 using std::chrono::seconds;
+
+// A FakeRuntime that also records the order of the calls that change the host, so a test
+// can check what a pass did first. Each entry is the operation and its container name (for
+// create) or container id (for start, stop and remove) or network name.
+class RecordingRuntime : public FakeRuntime {
+ public:
+  using Call = std::pair<Operation, std::string>;
+
+  Result<NetworkInfo> ensure_network(const NetworkSpec& spec) override {
+    record(Operation::kEnsureNetwork, spec.name);
+    return FakeRuntime::ensure_network(spec);
+  }
+  Result<std::string> create_container(const ContainerConfig& spec) override {
+    record(Operation::kCreateContainer, spec.name);
+    return FakeRuntime::create_container(spec);
+  }
+  Status start_container(const std::string& container) override {
+    record(Operation::kStartContainer, container);
+    return FakeRuntime::start_container(container);
+  }
+  Status stop_container(const std::string& container, std::chrono::seconds timeout) override {
+    record(Operation::kStopContainer, container);
+    return FakeRuntime::stop_container(container, timeout);
+  }
+  Status remove_container(const std::string& container) override {
+    record(Operation::kRemoveContainer, container);
+    return FakeRuntime::remove_container(container);
+  }
+
+  // Index of the first recorded call, or -1 when it was not made.
+  int first(Operation operation, const std::string& argument) const {
+    std::lock_guard lock(calls_mutex_);
+    for (size_t i = 0; i < calls_.size(); ++i) {
+      if (calls_[i] == Call{operation, argument}) {
+        return static_cast<int>(i);
+      }
+    }
+    return -1;
+  }
+  int first(Operation operation) const {
+    std::lock_guard lock(calls_mutex_);
+    for (size_t i = 0; i < calls_.size(); ++i) {
+      if (calls_[i].first == operation) {
+        return static_cast<int>(i);
+      }
+    }
+    return -1;
+  }
+  void clear_calls() {
+    std::lock_guard lock(calls_mutex_);
+    calls_.clear();
+  }
+
+ private:
+  // Removals run on helper threads, so recording takes a lock.
+  void record(Operation operation, const std::string& argument) {
+    std::lock_guard lock(calls_mutex_);
+    calls_.emplace_back(operation, argument);
+  }
+
+  mutable std::mutex calls_mutex_;
+  std::vector<Call> calls_;
+};
 
 class ReconcilerTest : public ::testing::Test {
  protected:
@@ -30,9 +95,11 @@ class ReconcilerTest : public ::testing::Test {
     return *reconciler_;
   }
 
-  void assign(const std::string& name, const std::string& uid, int64_t generation,
-              nlohmann::json spec, bool deleting = false) {
-    nlohmann::json assignment = {
+  // An assignment entry without an assignment uid, like the entries written before copies
+  // had their own ids. Its copy id is the container uid.
+  nlohmann::json entry(const std::string& name, const std::string& uid, int64_t generation,
+                       nlohmann::json spec) {
+    return {
         {"uid", uid},
         {"generation", generation},
         {"spec", spec},
@@ -40,9 +107,52 @@ class ReconcilerTest : public ::testing::Test {
         {"pool", "default"},
         {"subnet", "10.89.0.0/24"},
         {"gateway", "10.89.0.1"},
-        {"deleting", deleting},
+        {"deleting", false},
     };
-    ASSERT_TRUE(store_.put_assignment("node-1", name, assignment));
+  }
+
+  // Writes the entry straight into node-1's assignments hash, the only record a pass
+  // reads. The controller's scripts also keep an index and counters, which the node never
+  // reads.
+  void put_entry(const std::string& name, const nlohmann::json& entry) {
+    ASSERT_TRUE(client_->command({"HSET", keys::assignments("node-1"), name, entry.dump()}));
+  }
+
+  void assign(const std::string& name, const std::string& uid, int64_t generation,
+              nlohmann::json spec, bool deleting = false) {
+    auto assignment = entry(name, uid, generation, spec);
+    assignment["deleting"] = deleting;
+    put_entry(name, assignment);
+  }
+
+  void assign_copy(const std::string& name, const std::string& copy, bool evicted = false) {
+    auto assignment = entry(name, "uid-1", 1, busybox_);
+    assignment["assignment"] = copy;
+    if (evicted) {
+      assignment["deleting"] = true;
+      assignment["evicted"] = true;
+      assignment["heldBy"] = "held/node-1/" + name;
+    }
+    put_entry(name, assignment);
+  }
+
+  // The fields of every entry of the spec stream, as name -> value maps.
+  std::vector<std::map<std::string, std::string>> spec_changes() {
+    std::vector<std::map<std::string, std::string>> out;
+    auto reply = client_->command({"XRANGE", keys::spec_stream(), "-", "+"});
+    EXPECT_TRUE(reply);
+    if (!reply) {
+      return out;
+    }
+    for (const auto& entry : reply->elements) {
+      std::map<std::string, std::string> fields;
+      const auto& flat = entry.elements[1].elements;
+      for (size_t i = 0; i + 1 < flat.size(); i += 2) {
+        fields[flat[i].text] = flat[i + 1].text;
+      }
+      out.push_back(std::move(fields));
+    }
+    return out;
   }
 
   static std::string ip_for(const std::string& name) {
@@ -72,7 +182,7 @@ class ReconcilerTest : public ::testing::Test {
   testing::RedisServer server_;
   std::unique_ptr<RedisClient> client_ = server_.connect();
   Store store_{*client_};
-  FakeRuntime runtime_;
+  RecordingRuntime runtime_;
   ReconcilerOptions options_;
   std::chrono::steady_clock::time_point now_ = std::chrono::steady_clock::now();
   std::unique_ptr<Reconciler> reconciler_;
@@ -87,6 +197,7 @@ TEST_F(ReconcilerTest, StartsAssignedContainerWithItsAddressAndLabels) {
   EXPECT_TRUE(info->running());
   EXPECT_EQ(info->networks["raictl-default"].ipv4_address, "10.89.0.11");
   EXPECT_EQ(info->labels["raictl.uid"], "uid-1");
+  EXPECT_EQ(info->labels["raictl.assignment"], "uid-1") << "no assignment uid: the copy is the uid";
   EXPECT_EQ(info->labels["raictl.generation"], "1");
   EXPECT_EQ(status("web-1")["phase"], "Running");
   EXPECT_EQ(status("web-1")["containerId"], info->id);
@@ -205,11 +316,12 @@ TEST_F(ReconcilerTest, DeletingAssignmentIsRemovedAndConfirmed) {
   pass();
 
   EXPECT_FALSE(container("web-1"));
-  auto confirmations = client_->command({"XRANGE", keys::spec_stream(), "-", "+"});
-  ASSERT_TRUE(confirmations);
-  ASSERT_EQ(confirmations->elements.size(), 1u);
-  auto fields = confirmations->elements[0].elements[1].elements;
-  EXPECT_EQ(fields[7].text, "removed");
+  auto confirmations = spec_changes();
+  ASSERT_EQ(confirmations.size(), 1u);
+  EXPECT_EQ(confirmations[0]["op"], "removed");
+  EXPECT_EQ(confirmations[0]["uid"], "uid-1");
+  EXPECT_EQ(confirmations[0]["assignment"], "uid-1");
+  EXPECT_EQ(confirmations[0]["node"], "node-1");
 }
 
 TEST_F(ReconcilerTest, UnassignedContainerOfOursIsRemoved) {
@@ -230,6 +342,156 @@ TEST_F(ReconcilerTest, LeftoverWithOtherUidIsReplaced) {
   ASSERT_TRUE(info);
   EXPECT_EQ(info->labels["raictl.uid"], "uid-new");
   EXPECT_TRUE(info->running());
+}
+
+TEST_F(ReconcilerTest, LabelsContainerWithAssignmentUid) {
+  assign_copy("web-1", "copy-1");
+  pass();
+
+  auto info = container("web-1");
+  ASSERT_TRUE(info);
+  EXPECT_EQ(info->labels["raictl.assignment"], "copy-1");
+  EXPECT_EQ(info->labels["raictl.uid"], "uid-1");
+}
+
+TEST_F(ReconcilerTest, ContainerOfOtherCopyIsReplaced) {
+  assign_copy("web-1", "copy-1");
+  pass();
+  std::string old_id = container("web-1")->id;
+  runtime_.clear_calls();
+
+  assign_copy("web-1", "copy-2");
+  pass();
+
+  auto info = container("web-1");
+  ASSERT_TRUE(info);
+  EXPECT_NE(info->id, old_id);
+  EXPECT_EQ(info->labels["raictl.assignment"], "copy-2");
+  EXPECT_TRUE(info->running());
+  int removed = runtime_.first(Operation::kRemoveContainer, old_id);
+  ASSERT_GE(removed, 0);
+  EXPECT_LT(removed, runtime_.first(Operation::kCreateContainer, "web-1"));
+  EXPECT_TRUE(spec_changes().empty()) << "a live entry's copy is not confirmed as removed";
+}
+
+TEST_F(ReconcilerTest, ContainerWithoutAssignmentLabelMatchesByUid) {
+  // A container created before assignment uids existed carries only raictl.uid.
+  ContainerConfig old;
+  old.name = "web-1";
+  old.image = "raictl/busybox:latest";
+  old.labels = {{"raictl.managed", "true"}, {"raictl.uid", "uid-1"}, {"raictl.generation", "1"}};
+  auto id = runtime_.create_container(old);
+  ASSERT_TRUE(id);
+  ASSERT_TRUE(runtime_.start_container(*id));
+  assign("web-1", "uid-1", 1, busybox_);
+  runtime_.clear_calls();
+
+  pass();
+  EXPECT_EQ(runtime_.first(Operation::kRemoveContainer), -1);
+  EXPECT_EQ(runtime_.first(Operation::kCreateContainer), -1);
+  EXPECT_EQ(status("web-1")["containerId"], *id);
+}
+
+TEST_F(ReconcilerTest, FirstPassFencesBeforeCreatingOrWiring) {
+  assign_copy("web-1", "copy-1");
+  assign_copy("web-2", "copy-2");
+  pass();
+  std::string moved_id = container("web-1")->id;
+  std::string deleted_id = container("web-2")->id;
+
+  // While the node was down, web-1 moved to another host and web-2 was deleted for good.
+  reconciler_.reset();
+  runtime_.clear_calls();
+  assign_copy("web-1", "copy-1", /*evicted=*/true);
+  ASSERT_TRUE(client_->command({"HDEL", keys::assignments("node-1"), "web-2"}));
+  assign_copy("web-3", "copy-3");
+  pass();
+
+  EXPECT_FALSE(container("web-1"));
+  EXPECT_FALSE(container("web-2"));
+  ASSERT_TRUE(container("web-3"));
+  int first_wiring = runtime_.first(Operation::kEnsureNetwork);
+  int first_create = runtime_.first(Operation::kCreateContainer);
+  ASSERT_GE(first_wiring, 0);
+  ASSERT_GE(first_create, 0);
+  for (const auto& id : {moved_id, deleted_id}) {
+    int removed = runtime_.first(Operation::kRemoveContainer, id);
+    ASSERT_GE(removed, 0) << id;
+    EXPECT_LT(removed, first_wiring) << id;
+    EXPECT_LT(removed, first_create) << id;
+  }
+}
+
+TEST_F(ReconcilerTest, EvictedCopyConfirmedWithAssignmentUid) {
+  assign_copy("web-1", "copy-1");
+  pass();
+  // The live copy now runs on node-2, which writes the status.
+  ASSERT_TRUE(store_.put_status("web-1", {{"phase", "Running"}, {"node", "node-2"}}));
+
+  assign_copy("web-1", "copy-1", /*evicted=*/true);
+  pass();
+
+  EXPECT_FALSE(container("web-1"));
+  auto confirmations = spec_changes();
+  ASSERT_EQ(confirmations.size(), 1u);
+  EXPECT_EQ(confirmations[0]["op"], "removed");
+  EXPECT_EQ(confirmations[0]["uid"], "uid-1");
+  EXPECT_EQ(confirmations[0]["assignment"], "copy-1");
+  EXPECT_EQ(status("web-1")["node"], "node-2") << "the evicted copy wrote the live copy's status";
+}
+
+TEST_F(ReconcilerTest, EvictedEntryWithoutContainerIsConfirmed) {
+  assign_copy("web-1", "copy-1", /*evicted=*/true);
+  pass();
+
+  auto confirmations = spec_changes();
+  ASSERT_EQ(confirmations.size(), 1u);
+  EXPECT_EQ(confirmations[0]["assignment"], "copy-1");
+  EXPECT_EQ(runtime_.call_count(Operation::kCreateContainer), 0);
+}
+
+TEST_F(ReconcilerTest, FailedFenceHoldsBackNewCopy) {
+  assign_copy("web-1", "copy-1");
+  pass();
+  runtime_.fail_once(Operation::kRemoveContainer,
+                     make_error(ErrorCode::kUnavailable, "dockerd went away"));
+
+  assign_copy("web-1", "copy-2");
+  auto first = pass();
+  EXPECT_EQ(first.pending, 1);
+  EXPECT_EQ(container("web-1")->labels["raictl.assignment"], "copy-1");
+  EXPECT_EQ(runtime_.call_count(Operation::kCreateContainer), 1);
+
+  pass();
+  EXPECT_EQ(container("web-1")->labels["raictl.assignment"], "copy-2");
+}
+
+TEST_F(ReconcilerTest, RewriteStatusesWritesUnchangedStatus) {
+  assign("web-1", "uid-1", 1, busybox_);
+  pass();
+  // The controller marks the container Unknown while the host is NotReady.
+  ASSERT_TRUE(store_.put_status("web-1", {{"phase", "Unknown"}, {"reason", "NodeNotReady"}}));
+
+  pass();
+  ASSERT_EQ(status("web-1")["phase"], "Unknown") << "an ordinary pass skips unchanged writes";
+
+  reconciler().rewrite_statuses();
+  pass();
+  EXPECT_EQ(status("web-1")["phase"], "Running");
+}
+
+TEST_F(ReconcilerTest, RewriteStatusesCoversContainerInBackoff) {
+  assign("web-1", "uid-1", 1, busybox_);
+  pass();
+  ASSERT_TRUE(runtime_.exit_container("web-1", 1));
+  pass();
+  ASSERT_EQ(status("web-1")["phase"], "CrashLoopBackOff");
+  ASSERT_TRUE(store_.put_status("web-1", {{"phase", "Unknown"}, {"reason", "NodeNotReady"}}));
+
+  reconciler().rewrite_statuses();
+  pass();
+  EXPECT_EQ(status("web-1")["phase"], "CrashLoopBackOff");
+  EXPECT_EQ(runtime_.call_count(Operation::kStartContainer), 1) << "restarted before backoff";
 }
 
 TEST_F(ReconcilerTest, ForeignContainerHoldingNameIsClearError) {
