@@ -3,10 +3,10 @@
 #include <chrono>
 #include <thread>
 
-#include "core/keys.h"
 #include "core/log.h"
 #include "fmt/format.h"
 #include "raictl/manifest_input.h"
+#include "raictl/node_remove.h"
 #include "raictl/objects_view.h"
 
 namespace raictl::cli {
@@ -61,75 +61,12 @@ Status delete_pool(const std::string& name, Context& context) {
   return Status::Ok();
 }
 
-// Removes a host from the cluster: its record, heartbeat, stream and the bridge addresses
-// it held. The other hosts drop its VXLAN peer entry on their next resync. A host that
-// still has containers assigned is refused, because removing it would orphan them.
-Status delete_node(const std::string& name, Context& context) {
-  auto nodes = context.store().nodes();
-  if (!nodes) {
-    return nodes.error();
-  }
-  if (!nodes->contains(name)) {
-    return make_error(ErrorCode::kNotFound, not_found_message(Kind::kNode, name));
-  }
-
-  auto assigned = context.store().assignments(name);
-  if (!assigned) {
-    return assigned.error();
-  }
-  if (!assigned->empty()) {
-    std::vector<std::string> names;
-    for (const auto& [container, assignment] : *assigned) {
-      names.push_back(container);
-    }
-    return make_error(
-        ErrorCode::kConflict,
-        fmt::format("node \"{}\" still has {} container{} assigned ({}); delete them first", name,
-                    names.size(), names.size() == 1 ? "" : "s", fmt::join(names, ", ")));
-  }
-
-  auto pools = context.ipam().list_pools();
-  if (!pools) {
-    return pools.error();
-  }
-  for (const auto& pool : *pools) {
-    auto gateway = context.client().command({"HGET", keys::gateways(pool.name), name});
-    if (!gateway) {
-      return gateway.error();
-    }
-    if (gateway->is_nil()) {
-      continue;
-    }
-    // Only the pool's own gateway is not a reservation; every other host gateway is.
-    auto address = ipam::Ipv4::parse(gateway->text);
-    if (address && (!pool.gateway || *pool.gateway != *address)) {
-      auto released = context.ipam().unreserve(pool.name, *address, "node/" + name);
-      if (!released && released.code() != ErrorCode::kNotFound) {
-        return released;
-      }
-    }
-    if (auto removed = context.client().command({"HDEL", keys::gateways(pool.name), name});
-        !removed) {
-      return removed.error();
-    }
-  }
-
-  auto removed = context.client().pipeline({{"HDEL", keys::nodes(), name},
-                                            {"HDEL", keys::heartbeats(), name},
-                                            {"DEL", keys::node_stream(name)},
-                                            {"DEL", keys::assignments(name)}});
-  if (!removed) {
-    return removed.error();
-  }
-  return Status::Ok();
-}
-
 // Deletes one object. Returns false after printing why it could not be deleted.
 bool delete_one(const Target& target, Context& context, std::ostream& out, std::ostream& err) {
   if (target.kind == Kind::kNode) {
-    if (auto deleted = delete_node(target.name, context); !deleted) {
+    if (auto deleted = remove_empty_node(target.name, context); !deleted) {
       if (deleted.code() == ErrorCode::kNotFound) {
-        err << deleted.error().message << "\n";
+        err << not_found_message(Kind::kNode, target.name) << "\n";
       } else {
         fail(err, deleted.error().message);
       }

@@ -19,10 +19,10 @@ struct DeleteOptions {
 };
 
 // `raictl delete`: requests deletion of containers (the controller and the node finish it
-// and the IP is released once the node confirms), and deletes pools that no container
-// uses. Names that do not exist are reported as NotFound and the others are still deleted.
-// Returns the exit code: 0, or 1 when a name was missing, a pool was in use, --wait timed
-// out or the store failed.
+// and the IP is released once the node confirms), deletes pools that no container uses and
+// removes nodes that have no containers assigned (as `raictl node remove` without --force). Names
+// that do not exist are reported as NotFound and the others are still deleted. Returns the exit
+// code: 0, or 1 when a name was missing, a pool was in use, --wait timed out or the store failed.
 int delete_command(const DeleteOptions& options, Context& context, std::istream& in,
                    std::ostream& out, std::ostream& err);
 

@@ -4,6 +4,7 @@
 #include "core/store.h"
 #include "fmt/format.h"
 #include "ipam/pool_layout.h"
+#include "raictl/node_view.h"
 #include "raictl/objects_view.h"
 #include "raictl/resource_table.h"
 #include "raictl/table.h"
@@ -201,44 +202,101 @@ int describe_pool(const std::string& name, Context& context, std::ostream& out, 
   return 0;
 }
 
-int describe_node(const std::string& name, Context& context, std::ostream& out, std::ostream& err) {
-  auto nodes = load_nodes(context.store());
-  if (!nodes) {
-    return fail(err, nodes.error().message);
+std::string time_and_age(int64_t ms, int64_t now) {
+  return fmt::format("{} ({} ago)", rfc3339(ms), format_age(now - ms));
+}
+
+void print_node_condition(const NodeView& node, const ReadinessBasis& basis, std::ostream& out) {
+  if (!node.condition || !node.condition->is_object()) {
+    field(out, 0, "Condition", "<none> (no controller has judged this node yet)");
+    return;
   }
-  auto node = std::find_if(nodes->begin(), nodes->end(),
-                           [&](const NodeView& view) { return view.name == name; });
-  if (node == nodes->end()) {
+  const nlohmann::json& condition = *node.condition;
+  out << "Condition:\n";
+  field(out, 2, "Ready", condition.value("ready", false) ? "True" : "False");
+  field(out, 2, "Reason", or_none(condition.value("reason", "")));
+  field(out, 2, "Message", or_none(condition.value("message", "")));
+  int64_t since = condition.value("since", int64_t{0});
+  field(out, 2, "Since", since == 0 ? "<unknown>" : time_and_age(since, basis.now_ms));
+  if (!basis.controller_leading) {
+    out << "  (no controller holds the lease, so this verdict may be stale; Status above is "
+           "judged by the heartbeat)\n";
+  }
+}
+
+void print_node_cordon(const NodeView& node, const ReadinessBasis& basis, std::ostream& out) {
+  field(out, 0, "Unschedulable", node.cordoned() ? "True" : "False");
+  if (!node.cordon) {
+    return;
+  }
+  int64_t since = node.cordon->value("since", int64_t{0});
+  field(out, 0, "Cordoned",
+        fmt::format("{}{}", since == 0 ? "<unknown>" : time_and_age(since, basis.now_ms),
+                    node.draining() ? ", draining: its unpinned containers are being moved" : ""));
+}
+
+// Live copies run on the node, or are being deleted there. Evicted ones were moved elsewhere,
+// and their old address stays held until the node confirms they are gone.
+std::string copy_state(const nlohmann::json& assignment) {
+  if (assignment.value("evicted", false)) {
+    return "Evicted";
+  }
+  return assignment.value("deleting", false) ? "Deleting" : "Live";
+}
+
+void print_node_containers(const NodeView& node, std::ostream& out) {
+  if (node.assignments.empty()) {
+    field(out, 0, "Containers", "<none>");
+    return;
+  }
+  out << "Containers:\n";
+  Table table({"NAME", "IP", "POOL", "STATE", "HELD BY"});
+  for (const auto& [container, assignment] : node.assignments) {
+    table.add_row({container, or_none(assignment.value("ip", "")),
+                   or_none(assignment.value("pool", "")), copy_state(assignment),
+                   or_none(assignment.value("heldBy", ""))});
+  }
+  table.print(out, "  ");
+}
+
+int describe_node(const std::string& name, Context& context, std::ostream& out, std::ostream& err) {
+  auto node = load_node(context.store(), name);
+  if (!node) {
+    return fail(err, node.error().message);
+  }
+  if (!node->has_value()) {
     err << not_found_message(Kind::kNode, name) << "\n";
     return 1;
   }
+  auto basis = load_readiness_basis(context.store());
+  if (!basis) {
+    return fail(err, basis.error().message);
+  }
 
-  int64_t now = now_ms();
-  auto row = node_row(*node, true, now);  // NAME STATUS ADDRESS CONTAINERS AGE LABELS CPU MEMORY
-  field(out, 0, "Name", node->name);
+  const NodeView& view = **node;
+  int64_t now = basis->now_ms;
+  auto row = node_row(view, true, *basis);  // NAME STATUS ADDRESS CONTAINERS AGE LABELS ...
+  auto capacity_cpu = view.capacity("cpuMillis");
+  auto capacity_memory = view.capacity("memoryBytes");
+  field(out, 0, "Name", view.name);
   field(out, 0, "Kind", "Node");
   field(out, 0, "Labels", row[5]);
   field(out, 0, "Address", row[2]);
-  field(out, 0, "Registered", created_text(node->record.value("registeredAt", ""), now));
-  field(out, 0, "Capacity", fmt::format("cpu={} memory={}", row[6], row[7]));
+  field(out, 0, "Registered", created_text(view.record.value("registeredAt", ""), now));
+  field(out, 0, "Capacity",
+        fmt::format("cpu={} memory={}", capacity_cpu ? format_cpu(*capacity_cpu) : "<unknown>",
+                    capacity_memory ? format_memory(*capacity_memory) : "<unknown>"));
+  field(
+      out, 0, "Allocated",
+      fmt::format("cpu={} memory={} containers={}", format_cpu(view.allocated_amount("cpuMillis")),
+                  format_memory(view.allocated_amount("memoryBytes")),
+                  view.allocated_amount("containers")));
   field(out, 0, "Last Heartbeat",
-        node->last_heartbeat_ms == 0 ? "<never>"
-                                     : fmt::format("{} ({} ago)", rfc3339(node->last_heartbeat_ms),
-                                                   format_age(now - node->last_heartbeat_ms)));
-  field(out, 0, "Ready", node->ready(now) ? "True" : "False");
-  field(out, 0, "Unschedulable", node->unschedulable() ? "True" : "False");
-
-  if (node->assignments.empty()) {
-    field(out, 0, "Containers", "<none>");
-    return 0;
-  }
-  out << "Containers:\n";
-  Table table({"NAME", "IP", "DELETING"});
-  for (const auto& [container, assignment] : node->assignments) {
-    table.add_row({container, or_none(assignment.value("ip", "")),
-                   assignment.value("deleting", false) ? "yes" : "no"});
-  }
-  table.print(out, "  ");
+        view.last_heartbeat_ms == 0 ? "<never>" : time_and_age(view.last_heartbeat_ms, now));
+  field(out, 0, "Status", row[1]);
+  print_node_condition(view, *basis, out);
+  print_node_cordon(view, *basis, out);
+  print_node_containers(view, out);
   return 0;
 }
 

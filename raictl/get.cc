@@ -3,6 +3,7 @@
 #include <optional>
 
 #include "fmt/format.h"
+#include "raictl/node_view.h"
 #include "raictl/objects_view.h"
 #include "raictl/pool_checks.h"
 #include "raictl/resource_table.h"
@@ -86,16 +87,19 @@ Status list_nodes(const GetOptions& options, const LabelSelector& selector, Cont
   if (!nodes) {
     return nodes.error();
   }
+  auto basis = load_readiness_basis(context.store());
+  if (!basis) {
+    return basis.error();
+  }
 
-  int64_t now = now_ms();
   bool wide = options.output == "wide";
   for (const auto& node : *nodes) {
     if ((!options.name.empty() && node.name != options.name) ||
         !selector_matches(selector, node.labels())) {
       continue;
     }
-    listing.table.add_row(node_row(node, wide, now));
-    listing.items.push_back(node_json(node, now));
+    listing.table.add_row(node_row(node, wide, *basis));
+    listing.items.push_back(node_json(node, *basis));
     listing.names.push_back("node/" + node.name);
   }
   return Status::Ok();

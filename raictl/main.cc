@@ -8,10 +8,13 @@
 #include "core/process.h"
 #include "raictl/apply.h"
 #include "raictl/context.h"
+#include "raictl/cordon.h"
 #include "raictl/delete.h"
 #include "raictl/describe.h"
+#include "raictl/drain.h"
 #include "raictl/get.h"
 #include "raictl/ipam_check.h"
+#include "raictl/node_remove.h"
 #include "raictl/run.h"
 
 namespace {
@@ -82,6 +85,36 @@ int main(int argc, char** argv) {
   run_cmd->add_option("--memory", run.memory, "memory limit, for example 64Mi");
   run_cmd->add_option("command", run.command, "after --: the command and its arguments");
 
+  std::string cordon_node;
+  auto* cordon_cmd =
+      app.add_subcommand("cordon", "mark a node unschedulable: no new containers are placed there");
+  cordon_cmd->add_option("name", cordon_node, "the node's name")->required();
+
+  std::string uncordon_node;
+  auto* uncordon_cmd = app.add_subcommand("uncordon", "make a node schedulable again");
+  uncordon_cmd->add_option("name", uncordon_node, "the node's name")->required();
+
+  DrainOptions drain;
+  auto* drain_cmd = app.add_subcommand(
+      "drain", "cordon a node and move its containers, except pinned ones, to other nodes");
+  drain_cmd->add_option("name", drain.node, "the node's name")->required();
+  drain_cmd
+      ->add_option("--timeout", drain.timeout_seconds,
+                   "seconds to wait for the containers to move (default 120)")
+      ->check(CLI::PositiveNumber);
+  drain_cmd->add_flag("--no-wait", drain.no_wait, "request the drain and return at once");
+
+  NodeRemoveOptions node_remove;
+  auto* node_cmd = app.add_subcommand("node", "manage the nodes of the cluster");
+  node_cmd->require_subcommand(1);
+  auto* node_remove_cmd =
+      node_cmd->add_subcommand("remove", "remove a node that has no containers assigned");
+  node_remove_cmd->add_option("name", node_remove.node, "the node's name")->required();
+  node_remove_cmd->add_flag("--force", node_remove.force,
+                            "remove a dead host with its containers: release the addresses held "
+                            "for them and let the controller place them again; rejected while "
+                            "the node looks alive");
+
   auto* ipam_cmd = app.add_subcommand("ipam", "address management");
   ipam_cmd->require_subcommand(1);
   auto* check_cmd = ipam_cmd->add_subcommand(
@@ -91,6 +124,7 @@ int main(int argc, char** argv) {
 
   raictl::install_signal_handlers(stop);
   get.stop = &stop;
+  drain.stop = &stop;
 
   // The libraries log routine steps at info; a CLI prints only its results unless asked.
   setenv("RAICTL_LOG_LEVEL", "warn", 0);
@@ -114,6 +148,18 @@ int main(int argc, char** argv) {
   }
   if (run_cmd->parsed()) {
     return run_command(run, **context, std::cout, std::cerr);
+  }
+  if (cordon_cmd->parsed()) {
+    return cordon_command(cordon_node, **context, std::cout, std::cerr);
+  }
+  if (uncordon_cmd->parsed()) {
+    return uncordon_command(uncordon_node, **context, std::cout, std::cerr);
+  }
+  if (drain_cmd->parsed()) {
+    return drain_command(drain, **context, std::cout, std::cerr);
+  }
+  if (node_remove_cmd->parsed()) {
+    return node_remove_command(node_remove, **context, std::cout, std::cerr);
   }
   if (check_cmd->parsed()) {
     return ipam_check_command(**context, std::cout, std::cerr);

@@ -3,14 +3,25 @@
 #include <algorithm>
 #include <cctype>
 
-#include "controller/controller.h"
 #include "fmt/format.h"
 
 namespace raictl::cli {
 
-std::chrono::milliseconds node_ready_grace() {
-  return controller::ControllerOptions{}.node_grace;
+namespace {
+
+// NOTE: core's ContainerPhase has no Unknown yet, the phase the controller writes for a
+// container whose node is not ready. A status with a phase core cannot read gets this value
+// outside the enum, which to_string prints as "Unknown". Replace it with the enumerator once
+// core/objects.h has one.
+constexpr auto kPhaseUnknown = static_cast<ContainerPhase>(-1);
+
+bool has_unreadable_phase(const nlohmann::json& status) {
+  auto phase = status.find("phase");
+  return phase != status.end() && phase->is_string() &&
+         !container_phase_from_string(phase->get<std::string>());
 }
+
+}  // namespace
 
 std::string singular_name(Kind kind) {
   std::string name(to_string(kind));
@@ -41,10 +52,19 @@ Result<Object> object_from_record(const ObjectRecord& record,
                          {"kind", record.kind},
                          {"metadata", std::move(metadata)},
                          {"spec", record.spec}};
+  bool unreadable_phase = status && status->is_object() && has_unreadable_phase(*status);
   if (status) {
     json["status"] = *status;
   }
-  return object_from_json(json);
+  if (unreadable_phase) {
+    json["status"].erase("phase");
+  }
+
+  auto object = object_from_json(json);
+  if (object && unreadable_phase) {
+    object->status->phase = kPhaseUnknown;
+  }
+  return object;
 }
 
 Result<std::optional<Object>> load_object(Store& store, Kind kind, const std::string& name) {
@@ -121,63 +141,6 @@ std::string container_status_text(const Object& object) {
     return status.reason;
   }
   return std::string(to_string(status.phase));
-}
-
-bool NodeView::ready(int64_t now_ms) const {
-  return last_heartbeat_ms != 0 && now_ms - last_heartbeat_ms < node_ready_grace().count();
-}
-
-bool NodeView::unschedulable() const {
-  auto it = record.find("unschedulable");
-  return it != record.end() && it->is_boolean() && it->get<bool>();
-}
-
-std::map<std::string, std::string> NodeView::labels() const {
-  std::map<std::string, std::string> labels;
-  auto it = record.find("labels");
-  if (it == record.end() || !it->is_object()) {
-    return labels;
-  }
-  for (const auto& [key, value] : it->items()) {
-    labels[key] = value.is_string() ? value.get<std::string>() : value.dump();
-  }
-  return labels;
-}
-
-std::string NodeView::status_text(int64_t now_ms) const {
-  std::string text = ready(now_ms) ? "Ready" : "NotReady";
-  if (unschedulable()) {
-    text += ",SchedulingDisabled";
-  }
-  return text;
-}
-
-Result<std::vector<NodeView>> load_nodes(Store& store) {
-  auto records = store.nodes();
-  if (!records) {
-    return records.error();
-  }
-  auto beats = store.heartbeats();
-  if (!beats) {
-    return beats.error();
-  }
-
-  std::vector<NodeView> nodes;
-  for (const auto& [name, record] : *records) {
-    NodeView node;
-    node.name = name;
-    node.record = record;
-    if (auto it = beats->find(name); it != beats->end()) {
-      node.last_heartbeat_ms = it->second;
-    }
-    auto assignments = store.assignments(name);
-    if (!assignments) {
-      return assignments.error();
-    }
-    node.assignments = std::move(assignments).value();
-    nodes.push_back(std::move(node));
-  }
-  return nodes;  // std::map iteration already sorted them by name
 }
 
 }  // namespace raictl::cli

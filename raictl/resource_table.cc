@@ -15,14 +15,6 @@ std::string json_string(const nlohmann::json& record, const char* field) {
   return it != record.end() && it->is_string() ? it->get<std::string>() : std::string();
 }
 
-std::optional<int64_t> json_integer(const nlohmann::json& record, const char* field) {
-  auto it = record.find(field);
-  if (it == record.end() || !it->is_number_integer()) {
-    return std::nullopt;
-  }
-  return it->get<int64_t>();
-}
-
 }  // namespace
 
 std::string or_none(const std::string& value) {
@@ -105,22 +97,33 @@ Table node_table(bool wide) {
   return Table(std::move(headers));
 }
 
-std::vector<std::string> node_row(const NodeView& node, bool wide, int64_t now_ms) {
+std::string allocated_cpu_text(const NodeView& node) {
+  auto capacity = node.capacity("cpuMillis");
+  return format_cpu(node.allocated_amount("cpuMillis")) + "/" +
+         (capacity ? format_cpu(*capacity) : kUnknown);
+}
+
+std::string allocated_memory_text(const NodeView& node) {
+  auto capacity = node.capacity("memoryBytes");
+  return format_memory(node.allocated_amount("memoryBytes")) + "/" +
+         (capacity ? format_memory(*capacity) : kUnknown);
+}
+
+std::vector<std::string> node_row(const NodeView& node, bool wide, const ReadinessBasis& basis) {
+  // CONTAINERS counts the live copies; evicted ones are only waiting to be removed.
   std::vector<std::string> row = {
-      node.name, node.status_text(now_ms), or_none(json_string(node.record, "address")),
-      std::to_string(node.assignments.size()),
-      format_age_since(json_string(node.record, "registeredAt"), now_ms)};
+      node.name, node_status_text(node, basis), or_none(json_string(node.record, "address")),
+      std::to_string(node.live_containers().size()),
+      format_age_since(json_string(node.record, "registeredAt"), basis.now_ms)};
   if (wide) {
-    auto cpu = json_integer(node.record, "cpuMillis");
-    auto memory = json_integer(node.record, "memoryBytes");
     row.push_back(format_labels(node.labels()));
-    row.push_back(cpu && *cpu > 0 ? format_cpu(*cpu) : kUnknown);
-    row.push_back(memory && *memory > 0 ? format_memory(*memory) : kUnknown);
+    row.push_back(allocated_cpu_text(node));
+    row.push_back(allocated_memory_text(node));
   }
   return row;
 }
 
-nlohmann::json node_json(const NodeView& node, int64_t now_ms) {
+nlohmann::json node_json(const NodeView& node, const ReadinessBasis& basis) {
   nlohmann::json metadata = {{"name", node.name}};
   if (auto labels = node.labels(); !labels.empty()) {
     metadata["labels"] = labels;
@@ -130,18 +133,36 @@ nlohmann::json node_json(const NodeView& node, int64_t now_ms) {
   }
 
   nlohmann::json spec = {{"address", json_string(node.record, "address")},
-                         {"unschedulable", node.unschedulable()}};
-  nlohmann::json capacity = nlohmann::json::object();
-  if (auto cpu = json_integer(node.record, "cpuMillis"); cpu && *cpu > 0) {
-    capacity["cpu"] = format_cpu(*cpu);
-  }
-  if (auto memory = json_integer(node.record, "memoryBytes"); memory && *memory > 0) {
-    capacity["memory"] = format_memory(*memory);
+                         {"unschedulable", node.cordoned()}};
+  if (node.cordon) {
+    spec["cordon"] = {{"since", rfc3339(node.cordon->value("since", int64_t{0}))},
+                      {"drain", node.draining()}};
   }
 
-  nlohmann::json status = {{"ready", node.ready(now_ms)},
+  nlohmann::json capacity = nlohmann::json::object();
+  if (auto cpu = node.capacity("cpuMillis")) {
+    capacity["cpu"] = format_cpu(*cpu);
+  }
+  if (auto memory = node.capacity("memoryBytes")) {
+    capacity["memory"] = format_memory(*memory);
+  }
+  nlohmann::json allocated = {{"cpu", format_cpu(node.allocated_amount("cpuMillis"))},
+                              {"memory", format_memory(node.allocated_amount("memoryBytes"))},
+                              {"containers", node.allocated_amount("containers")}};
+
+  NodeReadiness readiness = node_readiness(node, basis);
+  nlohmann::json status = {{"ready", readiness == NodeReadiness::kReady},
+                           {"readiness", std::string(to_string(readiness))},
                            {"capacity", capacity},
-                           {"containers", node.assignments.size()}};
+                           {"allocated", allocated},
+                           {"containers", node.live_containers().size()}};
+  if (node.condition && node.condition->is_object()) {
+    nlohmann::json condition = *node.condition;
+    if (auto since = condition.find("since"); since != condition.end() && since->is_number()) {
+      *since = rfc3339(since->get<int64_t>());
+    }
+    status["condition"] = condition;
+  }
   if (node.last_heartbeat_ms != 0) {
     status["lastHeartbeat"] = rfc3339(node.last_heartbeat_ms);
   }

@@ -8,6 +8,7 @@
 
 #include "core/objects.h"
 #include "ipam/ipam.h"
+#include "raictl/node_view.h"
 #include "raictl/objects_view.h"
 #include "raictl/table.h"
 
@@ -31,9 +32,15 @@ Table pool_table(bool wide);
 std::vector<std::string> pool_row(const PoolView& pool, bool wide);
 nlohmann::json pool_json(const PoolView& pool);
 
+// Nodes are judged by `basis` (node_view.h); their AGE is measured from its clock too.
 Table node_table(bool wide);
-std::vector<std::string> node_row(const NodeView& node, bool wide, int64_t now_ms);
-nlohmann::json node_json(const NodeView& node, int64_t now_ms);
+std::vector<std::string> node_row(const NodeView& node, bool wide, const ReadinessBasis& basis);
+nlohmann::json node_json(const NodeView& node, const ReadinessBasis& basis);
+
+// "250m/2": the requests assigned to a node against its capacity, "<unknown>" for a
+// capacity the node did not report.
+std::string allocated_cpu_text(const NodeView& node);
+std::string allocated_memory_text(const NodeView& node);
 
 // "k=v,k2=v2", or "<none>" for no labels.
 std::string format_labels(const std::map<std::string, std::string>& labels);

@@ -6,14 +6,18 @@
 #include <sstream>
 #include <thread>
 
+#include "core/keys.h"
 #include "core/store.h"
 #include "ipam/ipam.h"
 #include "raictl/apply.h"
 #include "raictl/context.h"
+#include "raictl/cordon.h"
 #include "raictl/delete.h"
 #include "raictl/describe.h"
+#include "raictl/drain.h"
 #include "raictl/get.h"
 #include "raictl/ipam_check.h"
+#include "raictl/node_remove.h"
 #include "raictl/run.h"
 #include "tests/support/redis_server.h"
 #include "tests/support/temp_dir.h"
@@ -116,6 +120,134 @@ class CliTest : public ::testing::Test {
     output.out = out.str();
     output.err = err.str();
     return output;
+  }
+
+  template <typename Command>
+  Output capture(Command command) {
+    Output output;
+    std::ostringstream out, err;
+    output.code = command(out, err);
+    output.out = out.str();
+    output.err = err.str();
+    return output;
+  }
+
+  Output cordon(const std::string& node) {
+    return capture([&](std::ostream& out, std::ostream& err) {
+      return cordon_command(node, *context_, out, err);
+    });
+  }
+
+  Output uncordon(const std::string& node) {
+    return capture([&](std::ostream& out, std::ostream& err) {
+      return uncordon_command(node, *context_, out, err);
+    });
+  }
+
+  Output drain(DrainOptions options) {
+    options.poll_interval = std::chrono::milliseconds(20);
+    return capture([&](std::ostream& out, std::ostream& err) {
+      return drain_command(options, *context_, out, err);
+    });
+  }
+
+  Output node_remove(const std::string& node, bool force) {
+    return capture([&](std::ostream& out, std::ostream& err) {
+      return node_remove_command({node, force}, *context_, out, err);
+    });
+  }
+
+  Store& store() { return context_->store(); }
+
+  // Registers a node with 2 cores and 1 GiB; `heartbeat_age_ms` < 0 means it never beat.
+  void add_node(const std::string& name, int64_t heartbeat_age_ms) {
+    ASSERT_TRUE(store()
+                    .put_node(name, {{"address", "192.0.2.1" + name.substr(name.size() - 1)},
+                                     {"cpuMillis", 2000},
+                                     {"memoryBytes", int64_t{1} << 30},
+                                     {"registeredAt", rfc3339(now_ms())}})
+                    .ok());
+    if (heartbeat_age_ms >= 0) {
+      set_heartbeat(name, heartbeat_age_ms);
+    }
+  }
+
+  void set_heartbeat(const std::string& name, int64_t age_ms) {
+    auto now = store().server_time_ms();
+    ASSERT_TRUE(now.ok());
+    ASSERT_TRUE(context_->client()
+                    .command({"HSET", keys::heartbeats(), name, std::to_string(*now - age_ms)})
+                    .ok());
+  }
+
+  // A controller holds the lease, so the CLI trusts the stored conditions.
+  void set_leader() {
+    ASSERT_TRUE(
+        context_->client().command({"SET", keys::leader(), "controller-a 1", "PX", "60000"}).ok());
+  }
+
+  // Creates the container object and places a copy of it on `node` with address `ip`,
+  // allocated in IPAM the way the controller allocates it. Returns the copy.
+  nlohmann::json place(const std::string& name, const std::string& node, const std::string& pinned,
+                       int64_t cpu_millis = 0) {
+    auto record = store().get("Container", name);
+    EXPECT_TRUE(record.ok());
+    if (!record->has_value()) {
+      nlohmann::json spec = {{"image", "nginx:1.25"}, {"pool", "default"}};
+      if (!pinned.empty()) {
+        spec["node"] = pinned;
+      }
+      EXPECT_TRUE(store().apply("Container", name, spec, {}).ok());
+      record = store().get("Container", name);
+    }
+    std::string uid = (**record).uid;
+    auto ip = context_->ipam().allocate("default", ipam::Owner{"container", name, uid});
+    EXPECT_TRUE(ip.ok());
+    nlohmann::json copy = {
+        {"uid", uid},        {"assignment", new_uid()}, {"generation", 1},  {"ip", ip->to_string()},
+        {"pool", "default"}, {"cpuMillis", cpu_millis}, {"memoryBytes", 0}, {"deleting", false},
+        {"evicted", false}};
+    auto committed = store().commit_assignment(node, name, copy, "");
+    EXPECT_TRUE(committed.ok()) << committed.error().message;
+    return copy;
+  }
+
+  // Moves a copy away as the controller does: holds its address, then marks it evicted.
+  nlohmann::json evict(const std::string& name, const std::string& node,
+                       const nlohmann::json& copy) {
+    std::string holder = "held/" + node + "/" + name;
+    auto address = ipam::Ipv4::parse(copy["ip"].get<std::string>());
+    EXPECT_TRUE(
+        context_->ipam().release("default", ipam::Owner{"container", name, copy["uid"]}).ok());
+    EXPECT_TRUE(context_->ipam().reserve("default", *address, holder).ok());
+    nlohmann::json evicted = copy;
+    evicted["deleting"] = true;
+    evicted["evicted"] = true;
+    evicted["heldBy"] = holder;
+    auto marked = store().mark_removal(node, name, evicted, "");
+    EXPECT_TRUE(marked.ok());
+    if (marked.ok()) {
+      EXPECT_TRUE(*marked) << "the copy to evict was not on " << node;
+    }
+    return evicted;
+  }
+
+  // The op=node wake-ups the CLI sent to the controller, by node.
+  std::vector<std::string> controller_wakeups() {
+    std::vector<std::string> nodes;
+    auto reply = context_->client().command({"XRANGE", keys::spec_stream(), "-", "+"});
+    EXPECT_TRUE(reply.ok());
+    for (const auto& entry : reply->elements) {
+      const auto& fields = entry.elements[1].elements;
+      std::map<std::string, std::string> values;
+      for (size_t i = 0; i + 1 < fields.size(); i += 2) {
+        values[fields[i].text] = fields[i + 1].text;
+      }
+      if (values["op"] == "node") {
+        nodes.push_back(values["node"]);
+      }
+    }
+    return nodes;
   }
 
   int64_t key_count() {
@@ -362,17 +494,136 @@ TEST_F(CliTest, GetPoolJsonHasUsageStatus) {
 }
 
 TEST_F(CliTest, GetNodesShowsReadyAndCordon) {
-  ASSERT_TRUE(context_->store()
-                  .put_node("node-1", {{"address", "192.0.2.10"}, {"unschedulable", true}})
-                  .ok());
-  ASSERT_TRUE(context_->store().heartbeat("node-1", now_ms()).ok());
-  ASSERT_TRUE(context_->store().put_node("node-2", {{"address", "192.0.2.11"}}).ok());
+  add_node("node-1", 0);
+  ASSERT_TRUE(store().cordon("node-1", false).ok());
+  add_node("node-2", 60'000);
   GetOptions options;
   options.resource = "no";
   auto result = get(options);
   ASSERT_EQ(result.code, 0) << result.err;
-  EXPECT_TRUE(contains(result.out, "node-1   Ready,SchedulingDisabled   192.0.2.10")) << result.out;
-  EXPECT_TRUE(contains(result.out, "node-2   NotReady                   192.0.2.11")) << result.out;
+  EXPECT_TRUE(contains(result.out, "node-1   Ready,SchedulingDisabled   192.0.2.11")) << result.out;
+  EXPECT_TRUE(contains(result.out, "node-2   NotReady                   192.0.2.12")) << result.out;
+}
+
+TEST_F(CliTest, GetNodesStatusFromHeartbeatAndCondition) {
+  add_node("node-1", 0);
+  add_node("node-2", 60'000);
+  add_node("node-3", -1);
+  add_node("node-4", 0);
+  ASSERT_TRUE(store().put_node_condition("node-4", {{"ready", false}}).ok());
+  auto readiness = [&] {
+    GetOptions options;
+    options.resource = "nodes";
+    options.output = "json";
+    std::map<std::string, std::string> out;
+    auto list = nlohmann::json::parse(get(options).out);
+    for (const auto& item : list["items"]) {
+      out[item["metadata"]["name"].get<std::string>()] =
+          item["status"]["readiness"].get<std::string>();
+    }
+    return out;
+  };
+
+  auto before = readiness();
+  EXPECT_EQ(before["node-1"], "Ready");
+  EXPECT_EQ(before["node-2"], "NotReady");
+  EXPECT_EQ(before["node-3"], "Unknown");
+  EXPECT_EQ(before["node-4"], "Ready") << "without a leader the stored verdict may be stale";
+
+  set_leader();
+  EXPECT_EQ(readiness()["node-4"], "NotReady");
+
+  ASSERT_TRUE(store().put_cluster_settings({{"nodeGraceMs", 120'000}}).ok());
+  EXPECT_EQ(readiness()["node-2"], "Ready");
+
+  GetOptions table;
+  table.resource = "nodes";
+  EXPECT_TRUE(contains(get(table).out, "node-3   Unknown    192.0.2.13")) << get(table).out;
+}
+
+TEST_F(CliTest, GetNodesWideShowsAllocated) {
+  ASSERT_EQ(apply_text(kPool).code, 0);
+  add_node("node-1", 0);
+  place("web-1", "node-1", "", 250);
+  GetOptions options;
+  options.resource = "nodes";
+  options.output = "wide";
+  auto result = get(options);
+  ASSERT_EQ(result.code, 0) << result.err;
+  EXPECT_TRUE(result.out.starts_with(
+      "NAME     STATUS   ADDRESS      CONTAINERS   AGE   LABELS   CPU      MEMORY\n"))
+      << result.out;
+  EXPECT_TRUE(contains(result.out, "   <none>   250m/2   0/1Gi\n")) << result.out;
+}
+
+TEST_F(CliTest, GetNodeJsonHasConditionCordonAllocated) {
+  ASSERT_EQ(apply_text(kPool).code, 0);
+  add_node("node-1", 0);
+  place("web-1", "node-1", "", 500);
+  ASSERT_TRUE(store().cordon("node-1", true).ok());
+  ASSERT_TRUE(store()
+                  .put_node_condition("node-1", {{"ready", true},
+                                                 {"since", 1'700'000'000'000},
+                                                 {"reason", "HeartbeatFresh"},
+                                                 {"message", "heartbeat 0.4s ago"}})
+                  .ok());
+  set_leader();
+  GetOptions options;
+  options.resource = "node";
+  options.name = "node-1";
+  options.output = "json";
+  auto node = nlohmann::json::parse(get(options).out);
+  EXPECT_EQ(node["status"]["readiness"], "Ready");
+  EXPECT_EQ(node["status"]["ready"], true);
+  EXPECT_EQ(node["status"]["condition"]["reason"], "HeartbeatFresh");
+  EXPECT_EQ(node["status"]["condition"]["since"], "2023-11-14T22:13:20Z");
+  EXPECT_EQ(node["status"]["allocated"]["cpu"], "500m");
+  EXPECT_EQ(node["status"]["allocated"]["containers"], 1);
+  EXPECT_EQ(node["spec"]["unschedulable"], true);
+  EXPECT_EQ(node["spec"]["cordon"]["drain"], true);
+}
+
+TEST_F(CliTest, DescribeNodeShowsConditionAndCopies) {
+  ASSERT_EQ(apply_text(kPool).code, 0);
+  add_node("node-2", 60'000);
+  auto copy = place("web-2", "node-2", "");
+  evict("web-2", "node-2", copy);
+  place("db-1", "node-2", "node-2");
+  ASSERT_TRUE(store()
+                  .put_node_condition("node-2", {{"ready", false},
+                                                 {"since", now_ms()},
+                                                 {"reason", "HeartbeatMissed"},
+                                                 {"message", "no heartbeat for 60.0s"}})
+                  .ok());
+  set_leader();
+  auto result = describe("node", "node-2");
+  ASSERT_EQ(result.code, 0) << result.err;
+  EXPECT_TRUE(contains(result.out, "Status:                 NotReady\n")) << result.out;
+  EXPECT_TRUE(contains(result.out, "  Reason:               HeartbeatMissed\n")) << result.out;
+  EXPECT_TRUE(contains(result.out, "  Message:              no heartbeat for 60.0s\n"))
+      << result.out;
+  EXPECT_TRUE(contains(result.out, "Evicted   held/node-2/web-2")) << result.out;
+  EXPECT_TRUE(contains(result.out, "Live      <none>")) << result.out;
+}
+
+TEST_F(CliTest, GetContainersShowsUnknownPhase) {
+  ASSERT_EQ(apply_text(std::string(kPool) + "---\n" + kWeb).code, 0);
+  ASSERT_TRUE(store()
+                  .put_status("web-1", {{"phase", "Unknown"},
+                                        {"reason", "NodeNotReady"},
+                                        {"message", "node node-1 is not ready"},
+                                        {"node", "node-1"},
+                                        {"ip", "10.89.0.2"}})
+                  .ok());
+  GetOptions options;
+  options.resource = "containers";
+  auto table = get(options);
+  ASSERT_EQ(table.code, 0) << table.err;
+  EXPECT_TRUE(contains(table.out, "web-1   Unknown   0          10.89.0.2   node-1")) << table.out;
+
+  auto described = describe("container", "web-1");
+  ASSERT_EQ(described.code, 0) << described.err;
+  EXPECT_TRUE(contains(described.out, "  Reason:               NodeNotReady\n")) << described.out;
 }
 
 TEST_F(CliTest, GetWatchPrintsRowOnStatusChange) {
@@ -439,8 +690,9 @@ TEST_F(CliTest, DeleteNodeRemovesRecordAndReleasesItsGateway) {
 }
 
 TEST_F(CliTest, DeleteNodeWithContainersIsRejected) {
-  ASSERT_TRUE(context_->store().put_node("node-2", {{"address", "192.0.2.11"}}).ok());
-  ASSERT_TRUE(context_->store().put_assignment("node-2", "web-1", {{"uid", "u"}}).ok());
+  ASSERT_EQ(apply_text(kPool).code, 0);
+  add_node("node-2", 0);
+  place("web-1", "node-2", "");
 
   DeleteOptions options;
   options.resource = "node";
@@ -448,7 +700,229 @@ TEST_F(CliTest, DeleteNodeWithContainersIsRejected) {
   auto result = remove(options);
   EXPECT_EQ(result.code, 1);
   EXPECT_TRUE(contains(result.err, "still has 1 container assigned (web-1)")) << result.err;
-  EXPECT_TRUE(context_->store().nodes()->contains("node-2"));
+  EXPECT_TRUE(store().nodes()->contains("node-2"));
+  EXPECT_FALSE(store().cordons()->contains("node-2")) << "the guarding cordon is lifted again";
+}
+
+TEST_F(CliTest, CordonAndUncordonNotifyController) {
+  add_node("node-1", 0);
+  auto cordoned = cordon("node-1");
+  ASSERT_EQ(cordoned.code, 0) << cordoned.err;
+  EXPECT_EQ(cordoned.out, "node/node-1 cordoned\n");
+  auto record = store().cordons()->at("node-1");
+  EXPECT_EQ(record["drain"], false);
+
+  auto again = cordon("node-1");
+  EXPECT_EQ(again.code, 0);
+  EXPECT_EQ(again.out, "node/node-1 already cordoned\n");
+  EXPECT_EQ(store().cordons()->at("node-1"), record) << "a second cordon changes nothing";
+
+  auto uncordoned = uncordon("node-1");
+  ASSERT_EQ(uncordoned.code, 0) << uncordoned.err;
+  EXPECT_EQ(uncordoned.out, "node/node-1 uncordoned\n");
+  EXPECT_FALSE(store().cordons()->contains("node-1"));
+  EXPECT_EQ(uncordon("node-1").out, "node/node-1 already uncordoned\n");
+
+  EXPECT_EQ(controller_wakeups(), (std::vector<std::string>{"node-1", "node-1"}));
+}
+
+TEST_F(CliTest, CordonUnknownNodeChangesNothing) {
+  add_node("node-1", 0);
+  int64_t before = key_count();
+  for (auto result : {cordon("ghost"), uncordon("ghost")}) {
+    EXPECT_EQ(result.code, 1);
+    EXPECT_EQ(result.out, "");
+    EXPECT_EQ(result.err,
+              "Error: node \"ghost\" not found; \"raictl get nodes\" lists the registered "
+              "nodes\n");
+  }
+  EXPECT_EQ(key_count(), before);
+  EXPECT_TRUE(controller_wakeups().empty());
+}
+
+TEST_F(CliTest, DrainWaitsUntilContainersMoved) {
+  ASSERT_EQ(apply_text(kPool).code, 0);
+  add_node("node-1", 0);
+  add_node("node-2", 0);
+  auto web = place("web-1", "node-1", "");
+  place("db-1", "node-1", "node-1");
+
+  // Plays the controller: once the drain is requested, moves web-1 to node-2, then confirms
+  // that node-1 removed the old copy.
+  auto controller_client = server_.connect();
+  std::thread controller([&] {
+    Store store(*controller_client);
+    ipam::Ipam ipam(*controller_client);
+    for (int i = 0; i < 200 && !store.cordons()->contains("node-1"); ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    nlohmann::json evicted = web;
+    evicted["deleting"] = true;
+    evicted["evicted"] = true;
+    evicted["heldBy"] = "held/node-1/web-1";
+    EXPECT_TRUE(store.mark_removal("node-1", "web-1", evicted, "").ok());
+    nlohmann::json moved = web;
+    moved["assignment"] = new_uid();
+    moved["ip"] = "10.89.0.50";
+    EXPECT_TRUE(store.commit_assignment("node-2", "web-1", moved, "").ok());
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    EXPECT_TRUE(store.remove_assignment("node-1", "web-1", web["assignment"]).ok());
+  });
+
+  DrainOptions options;
+  options.node = "node-1";
+  options.timeout_seconds = 10;
+  auto result = drain(options);
+  controller.join();
+  ASSERT_EQ(result.code, 0) << result.err;
+  EXPECT_EQ(result.out,
+            "node/node-1 cordoned\n"
+            "container/db-1 stays: pinned to node-1 by spec.node\n"
+            "container/web-1 moved to node-2\n"
+            "node/node-1 drained\n");
+  EXPECT_EQ(store().cordons()->at("node-1")["drain"], true);
+  EXPECT_EQ(controller_wakeups(), std::vector<std::string>{"node-1"});
+}
+
+TEST_F(CliTest, DrainTimeoutListsWhatDidNotMove) {
+  ASSERT_EQ(apply_text(kPool).code, 0);
+  add_node("node-1", 0);
+  place("web-1", "node-1", "");
+  ASSERT_TRUE(store()
+                  .put_status("web-1", {{"phase", "Running"},
+                                        {"reason", "Unschedulable"},
+                                        {"message", "no other node fits"}})
+                  .ok());
+
+  DrainOptions options;
+  options.node = "node-1";
+  options.timeout_seconds = 1;
+  auto result = drain(options);
+  EXPECT_EQ(result.code, 1);
+  EXPECT_EQ(result.out, "node/node-1 cordoned\n");
+  EXPECT_EQ(result.err,
+            "container/web-1 did not move; status Running, Unschedulable: no other node fits\n"
+            "Error: node/node-1 not drained after 1s: 1 container left; it stays cordoned and "
+            "the controller keeps trying\n");
+}
+
+TEST_F(CliTest, DrainNoWaitOnlyRequests) {
+  ASSERT_EQ(apply_text(kPool).code, 0);
+  add_node("node-1", 0);
+  place("web-1", "node-1", "");
+  ASSERT_TRUE(store().cordon("node-1", false).ok());
+
+  DrainOptions options;
+  options.node = "node-1";
+  options.no_wait = true;
+  auto result = drain(options);
+  ASSERT_EQ(result.code, 0) << result.err;
+  EXPECT_TRUE(result.out.starts_with("node/node-1 already cordoned\nnode/node-1 draining;"))
+      << result.out;
+  EXPECT_EQ(store().cordons()->at("node-1")["drain"], true) << "a plain cordon becomes a drain";
+}
+
+TEST_F(CliTest, DrainStopsWhenInterrupted) {
+  ASSERT_EQ(apply_text(kPool).code, 0);
+  add_node("node-1", 0);
+  place("web-1", "node-1", "");
+  std::atomic<bool> stop{true};
+
+  DrainOptions options;
+  options.node = "node-1";
+  options.stop = &stop;
+  auto started = std::chrono::steady_clock::now();
+  auto result = drain(options);
+  EXPECT_EQ(result.code, 1);
+  EXPECT_TRUE(contains(result.err, "stopped waiting")) << result.err;
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(5));
+}
+
+TEST_F(CliTest, DrainUnknownNodeFails) {
+  DrainOptions options;
+  options.node = "ghost";
+  auto result = drain(options);
+  EXPECT_EQ(result.code, 1);
+  EXPECT_TRUE(contains(result.err, "node \"ghost\" not found")) << result.err;
+  EXPECT_TRUE(store().cordons()->empty());
+}
+
+TEST_F(CliTest, NodeRemoveForceRejectsLiveNode) {
+  add_node("node-1", 2'000);
+  auto result = node_remove("node-1", true);
+  EXPECT_EQ(result.code, 1);
+  EXPECT_TRUE(contains(result.err,
+                       "node \"node-1\" looks alive: its last heartbeat was 2s ago, "
+                       "within the grace of 15s"))
+      << result.err;
+  EXPECT_TRUE(contains(result.err, "raictl drain node-1")) << result.err;
+  EXPECT_TRUE(store().nodes()->contains("node-1"));
+}
+
+TEST_F(CliTest, NodeRemoveForceRejectsNodeJudgedReady) {
+  add_node("node-1", 60'000);
+  ASSERT_TRUE(store().put_node_condition("node-1", {{"ready", true}}).ok());
+  auto result = node_remove("node-1", true);
+  EXPECT_EQ(result.code, 1);
+  EXPECT_TRUE(contains(result.err, "the controller reports it Ready")) << result.err;
+  EXPECT_TRUE(store().nodes()->contains("node-1"));
+}
+
+TEST_F(CliTest, NodeRemoveForceReleasesHeldAddresses) {
+  ASSERT_EQ(apply_text(kPool).code, 0);
+  add_node("node-1", 0);
+  add_node("node-2", 60'000);
+  auto old_copy = place("web-2", "node-2", "");
+  evict("web-2", "node-2", old_copy);
+  place("web-2", "node-1", "");
+  place("web-3", "node-2", "");
+  place("db-1", "node-2", "node-2");
+  auto gateway = context_->ipam().reserve_next("default", "node/node-2");
+  ASSERT_TRUE(gateway.ok());
+  ASSERT_TRUE(context_->client()
+                  .command({"HSET", keys::gateways("default"), "node-2", gateway->to_string()})
+                  .ok());
+  ASSERT_EQ(context_->ipam().usage("default")->reserved, 2u);
+
+  auto result = node_remove("node-2", true);
+  ASSERT_EQ(result.code, 0) << result.err;
+  std::string held_ip = old_copy["ip"];
+  EXPECT_TRUE(contains(result.out, "released: " + gateway->to_string() +
+                                       " (pool default), the bridge address of node-2\n"))
+      << result.out;
+  EXPECT_TRUE(contains(result.out, "released: " + held_ip +
+                                       " (pool default), held for the old copy of "
+                                       "container/web-2\n"))
+      << result.out;
+  EXPECT_TRUE(contains(result.out,
+                       "container/web-3: copy on node-2 dropped; the controller "
+                       "places it again\n"))
+      << result.out;
+  EXPECT_TRUE(contains(result.out, "container/db-1: copy on node-2 dropped; it is pinned"))
+      << result.out;
+  EXPECT_TRUE(result.out.ends_with("node/node-2 removed\n")) << result.out;
+
+  EXPECT_EQ(context_->ipam().usage("default")->reserved, 0u);
+  EXPECT_FALSE(store().nodes()->contains("node-2"));
+  EXPECT_TRUE(store().assignments("node-2")->empty());
+  EXPECT_EQ(store().placements()->at("web-2"), "node-1");
+  EXPECT_FALSE(store().placements()->contains("web-3"));
+  EXPECT_EQ(controller_wakeups(), std::vector<std::string>{"node-2"});
+  EXPECT_EQ(ipam_check().code, 0) << "releasing held addresses leaves IPAM consistent";
+}
+
+TEST_F(CliTest, NodeRemoveWithoutForceRejectsAssignedNode) {
+  ASSERT_EQ(apply_text(kPool).code, 0);
+  add_node("node-2", 60'000);
+  place("web-1", "node-2", "");
+  auto result = node_remove("node-2", false);
+  EXPECT_EQ(result.code, 1);
+  EXPECT_TRUE(contains(result.err, "node-2 --force")) << result.err;
+  EXPECT_TRUE(store().nodes()->contains("node-2"));
+
+  auto unknown = node_remove("ghost", false);
+  EXPECT_EQ(unknown.code, 1);
+  EXPECT_TRUE(contains(unknown.err, "raictl get nodes")) << unknown.err;
 }
 
 TEST_F(CliTest, DeleteUnknownNameIsNotFound) {
@@ -522,6 +996,56 @@ TEST_F(CliTest, IpamCheckFailsOnLeakedAllocation) {
   EXPECT_EQ(result.code, 1);
   EXPECT_TRUE(contains(result.out, "container/ghost")) << result.out;
   EXPECT_TRUE(contains(result.out, "does not exist")) << result.out;
+}
+
+TEST_F(CliTest, IpamCheckListsHeldAddressesAndPasses) {
+  ASSERT_EQ(apply_text(kPool).code, 0);
+  add_node("node-1", 0);
+  add_node("node-2", 60'000);
+  auto old_copy = place("web-2", "node-2", "");
+  evict("web-2", "node-2", old_copy);
+  place("web-2", "node-1", "");
+
+  auto result = ipam_check();
+  EXPECT_EQ(result.code, 0) << result.out << result.err;
+  std::string held_ip = old_copy["ip"];
+  EXPECT_EQ(result.out, "held: " + held_ip +
+                            " (pool default) for container/web-2, until node-2 confirms its old "
+                            "copy is gone or \"raictl node remove node-2 --force\"\n"
+                            "ipam check: OK (1 allocation in 1 pool)\n");
+}
+
+TEST_F(CliTest, IpamCheckReportsOrphanedHold) {
+  ASSERT_EQ(apply_text(kPool).code, 0);
+  ASSERT_TRUE(context_->ipam()
+                  .reserve("default", *ipam::Ipv4::parse("10.89.0.9"), "held/node-9/web-4")
+                  .ok());
+  auto result = ipam_check();
+  EXPECT_EQ(result.code, 1);
+  EXPECT_TRUE(contains(result.out, "orphaned hold: 10.89.0.9 in pool \"default\"")) << result.out;
+}
+
+TEST_F(CliTest, IpamCheckReportsDoublePlacementAndOverbooking) {
+  ASSERT_EQ(apply_text(kPool).code, 0);
+  add_node("node-1", 0);
+  add_node("node-2", 0);
+  auto copy = place("web-1", "node-1", "");
+  // Written past the scripts, as only a bug could.
+  ASSERT_TRUE(
+      context_->client().command({"HSET", keys::assignments("node-2"), "web-1", copy.dump()}).ok());
+  ASSERT_TRUE(
+      context_->client().command({"HSET", keys::allocated("node-1"), "cpuMillis", "5000"}).ok());
+
+  auto result = ipam_check();
+  EXPECT_EQ(result.code, 1);
+  EXPECT_TRUE(contains(result.out,
+                       "placed twice: container/web-1 has live copies on node-1 and "
+                       "node-2\n"))
+      << result.out;
+  EXPECT_TRUE(contains(result.out,
+                       "overbooked: node node-1 has 5 cpu allocated, more than its "
+                       "capacity of 2\n"))
+      << result.out;
 }
 
 TEST_F(CliTest, DescribeContainerShowsSpecAndNoEvents) {
