@@ -82,14 +82,21 @@ Status Controller::evict_all(const std::string& node, const std::string& cause, 
                       moved.error().message);
       continue;
     }
-    if (!moved->node && node_lost) {
+    if (moved->node) {
+      continue;
+    }
+    if (node_lost) {
       auto status = mark_unknown(record, assignment,
                                  fmt::format("node {} is not ready ({}); no other node fits: {}",
                                              node, cause, moved->reason));
       if (!status) {
         return status;
       }
+      continue;
     }
+    // The copy runs on, so its status stays; the event tells a waiting drain why.
+    event(record, "Warning", "FailedScheduling",
+          fmt::format("cannot move off {} ({}): {}", node, cause, moved->reason));
   }
   return Status::Ok();
 }
@@ -272,7 +279,9 @@ Status Controller::retry_pending() {
     return placed.error();
   }
   for (const auto& object : *objects) {
-    if (object.deletion_requested_at || placed->contains(object.name) || !may_act()) {
+    // A deleted container whose host was force-removed has no copy left to confirm: the
+    // reconcile finishes its deletion.
+    if (placed->contains(object.name) || !may_act()) {
       continue;
     }
     if (auto status = reconcile_container(object.name); !status) {

@@ -35,7 +35,7 @@ constexpr std::array<EnumName<RestartPolicy>, 3> kRestartPolicyNames = {{
     {RestartPolicy::kNever, "Never"},
 }};
 
-constexpr std::array<EnumName<ContainerPhase>, 7> kPhaseNames = {{
+constexpr std::array<EnumName<ContainerPhase>, 8> kPhaseNames = {{
     {ContainerPhase::kPending, "Pending"},
     {ContainerPhase::kCreating, "Creating"},
     {ContainerPhase::kRunning, "Running"},
@@ -43,6 +43,7 @@ constexpr std::array<EnumName<ContainerPhase>, 7> kPhaseNames = {{
     {ContainerPhase::kFailed, "Failed"},
     {ContainerPhase::kTerminating, "Terminating"},
     {ContainerPhase::kCompleted, "Completed"},
+    {ContainerPhase::kUnknown, "Unknown"},
 }};
 
 template <typename Enum, size_t N>

@@ -116,9 +116,11 @@ enum class ContainerPhase {
   kFailed,            // will not be started again (restartPolicy or a permanent error)
   kTerminating,       // deletion requested, stopping
   kCompleted,         // exited 0 and restartPolicy does not restart it
+  kUnknown,           // its node is not ready, so nobody can tell; the controller sets it
 };
 
-// "Pending", "Creating", "Running", "CrashLoopBackOff", "Failed", "Terminating", "Completed".
+// "Pending", "Creating", "Running", "CrashLoopBackOff", "Failed", "Terminating", "Completed",
+// "Unknown".
 std::string_view to_string(ContainerPhase phase);
 std::optional<ContainerPhase> container_phase_from_string(std::string_view text);
 

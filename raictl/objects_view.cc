@@ -7,22 +7,6 @@
 
 namespace raictl::cli {
 
-namespace {
-
-// NOTE: core's ContainerPhase has no Unknown yet, the phase the controller writes for a
-// container whose node is not ready. A status with a phase core cannot read gets this value
-// outside the enum, which to_string prints as "Unknown". Replace it with the enumerator once
-// core/objects.h has one.
-constexpr auto kPhaseUnknown = static_cast<ContainerPhase>(-1);
-
-bool has_unreadable_phase(const nlohmann::json& status) {
-  auto phase = status.find("phase");
-  return phase != status.end() && phase->is_string() &&
-         !container_phase_from_string(phase->get<std::string>());
-}
-
-}  // namespace
-
 std::string singular_name(Kind kind) {
   std::string name(to_string(kind));
   std::transform(name.begin(), name.end(), name.begin(),
@@ -52,19 +36,10 @@ Result<Object> object_from_record(const ObjectRecord& record,
                          {"kind", record.kind},
                          {"metadata", std::move(metadata)},
                          {"spec", record.spec}};
-  bool unreadable_phase = status && status->is_object() && has_unreadable_phase(*status);
   if (status) {
     json["status"] = *status;
   }
-  if (unreadable_phase) {
-    json["status"].erase("phase");
-  }
-
-  auto object = object_from_json(json);
-  if (object && unreadable_phase) {
-    object->status->phase = kPhaseUnknown;
-  }
-  return object;
+  return object_from_json(json);
 }
 
 Result<std::optional<Object>> load_object(Store& store, Kind kind, const std::string& name) {

@@ -95,9 +95,10 @@ TEST(ObjectsTest, EnumNamesRoundTrip) {
   for (auto policy : {RestartPolicy::kAlways, RestartPolicy::kOnFailure, RestartPolicy::kNever}) {
     EXPECT_EQ(restart_policy_from_string(to_string(policy)), policy);
   }
-  for (auto phase : {ContainerPhase::kPending, ContainerPhase::kCreating, ContainerPhase::kRunning,
-                     ContainerPhase::kCrashLoopBackOff, ContainerPhase::kFailed,
-                     ContainerPhase::kTerminating, ContainerPhase::kCompleted}) {
+  for (auto phase :
+       {ContainerPhase::kPending, ContainerPhase::kCreating, ContainerPhase::kRunning,
+        ContainerPhase::kCrashLoopBackOff, ContainerPhase::kFailed, ContainerPhase::kTerminating,
+        ContainerPhase::kCompleted, ContainerPhase::kUnknown}) {
     EXPECT_EQ(container_phase_from_string(to_string(phase)), phase);
   }
   EXPECT_EQ(to_string(ContainerPhase::kCrashLoopBackOff), "CrashLoopBackOff");
