@@ -4,10 +4,14 @@
 # raictl-controller in the root namespace.
 #
 #   scripts/cluster.sh up [--nodes N] [--build DIR] [--vni VNI] [--vxlan-port PORT]
+#                         [--node-flags host-I="FLAGS"]... [--controller-flags "FLAGS"]
+#   scripts/cluster.sh configure-node host-I [FLAGS...]
 #   scripts/cluster.sh status
 #   scripts/cluster.sh env
 #   scripts/cluster.sh stop-node host-I
 #   scripts/cluster.sh start-node host-I
+#   scripts/cluster.sh disconnect-node host-I
+#   scripts/cluster.sh reconnect-node host-I
 #   scripts/cluster.sh remove-node host-I
 #   scripts/cluster.sh down
 #
@@ -16,28 +20,59 @@
 #              (default 3); a smaller N than the cluster has removes nothing. DIR is the CMake
 #              build directory with the three binaries (default: build/ in the repository);
 #              it is remembered for start-node. VNI (default 4242) and PORT (default 4789)
-#              are the VXLAN settings passed to every raictl-node.
+#              are the VXLAN settings passed to every raictl-node. --node-flags stores extra
+#              raictl-node flags for one host, as configure-node does. Repeat it for several
+#              hosts. The FLAGS string is split at spaces, so no value may contain one.
+#              --controller-flags stores extra raictl-controller flags the same way. Stored
+#              flags apply from the next start of the program, not to one that is running.
+# configure-node
+#              stores FLAGS for host-I's raictl-node, one argument each, and passes them to
+#              every later start of that host: up, start-node, and `up --nodes I` for a host
+#              that does not exist yet. No FLAGS clears them. Hosts differ this way, for
+#              example `configure-node host-1 --memory 1Gi --label disk=hdd`. The flags the
+#              script sets itself (--name, --redis, --docker-socket, --address, --vni,
+#              --vxlan-port) are rejected.
 # status       prints one line per host (NAME NETNS UNDERLAY-ADDRESS DOCKER-SOCKET NODE
-#              DOCKERD) and one line each for redis-server and raictl-controller.
+#              DOCKERD FLAGS) and one line each for redis-server and raictl-controller, with
+#              their pids.
 # env          prints the export line that points raictl at the cluster's Redis.
 # stop-node    simulates a host failure: SIGKILL to the host's raictl-node, so it writes no
 #              final status, then a normal stop of its dockerd, which stops the containers
 #              but keeps them (this takes up to about 15 s, because dockerd waits for
 #              containers that ignore SIGTERM). start-node later finds them as leftovers.
 # start-node   starts the host's dockerd and raictl-node again.
+# disconnect-node
+#              simulates a network partition: sets the bridge side of the host's veth down,
+#              so the host reaches neither Redis nor the other hosts, while its raictl-node,
+#              dockerd and containers keep running. Unlike stop-node, the host's old copies
+#              stay alive next to the copies that replace them elsewhere.
+# reconnect-node
+#              sets that veth up again, ending the partition (up and start-node do too).
 # remove-node  stops the host, removes it from the cluster with `raictl delete node` (when
-#              this raictl has it), then deletes its namespace, veth and state. A host that
-#              still has containers assigned is left running and unchanged: delete its
-#              containers first, then retry.
+#              this raictl has it), then deletes its namespace, veth, state and stored
+#              flags. A host that still has containers assigned is left running and
+#              unchanged: delete its containers first, then retry.
 # down         stops everything by the pids in the state directory, deletes the namespaces,
 #              veths, bridge, firewall rule and the state directory. Safe to run twice.
+#
+# Timings: the simulation is faster than the programs' defaults, so that a host failure
+# shows within seconds. Every raictl-node gets --heartbeat-interval 1 and the controller
+# gets --heartbeat-interval 1 --node-grace 5 (the controller rejects a grace under three
+# heartbeat intervals). A flag given in a host's or the controller's stored flags replaces
+# the default of the same name. A build whose programs do not list a flag in --help is not
+# given it.
 #
 # Layout: the underlay is the bridge rcl-br0 (10.210.0.1/24) in the root namespace. Host I
 # is the namespace rcl-host-I with eth0 = 10.210.0.(10+I)/24, whose veth peer rcl-hI is a
 # port of the bridge; it has no default route, so it reaches only the underlay. Redis
 # listens on 10.210.0.1:6390 for the nodes and on STATE/redis.sock for raictl and the
-# controller. State lives in STATE=/tmp/raictl-cluster (RAICTL_CLUSTER_DIR overrides it; keep
-# it short, because unix socket paths are limited to 108 bytes). Run as root.
+# controller. The cluster's controller uses the consumer name `cluster`. A standby
+# controller can be started by hand with `raictl-controller --redis unix://STATE/redis.sock
+# --consumer standby --heartbeat-interval 1 --node-grace 5` and a log file of its own, and
+# stopped by its pid. State lives in STATE=/tmp/raictl-cluster (RAICTL_CLUSTER_DIR overrides
+# it; keep it short, because unix socket paths are limited to 108 bytes): cluster.conf,
+# redis.*, controller.{pid,log,flags}, node-flags/host-I and host-I/ with the host's
+# node.{pid,log} and docker/. Run as root.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -106,6 +141,68 @@ config_get() {
 config_save() {
   printf 'build=%s\nvni=%s\nvxlan_port=%s\n' "$build" "$vni" "$vxlan_port" \
     >"$state/cluster.conf"
+}
+
+# Stored flags are files with one argument a line, so a value is never split again.
+node_flags_file() { echo "$state/node-flags/host-$1"; }
+controller_flags_file() { echo "$state/controller.flags"; }
+
+stored_flags() {
+  if [[ -f $1 ]]; then
+    cat "$1"
+  fi
+}
+
+# Writes the arguments after FILE into FILE, or removes FILE when there are none.
+store_flags() {
+  local file=$1
+  shift
+  if [[ $# -eq 0 ]]; then
+    rm -f "$file"
+    return 0
+  fi
+  mkdir -p "$(dirname "$file")"
+  printf '%s\n' "$@" >"$file"
+}
+
+# Succeeds when one of the arguments after FLAG is FLAG, alone or as FLAG=VALUE.
+has_flag() {
+  local flag=$1 arg
+  shift
+  for arg in "$@"; do
+    [[ $arg == "$flag" || $arg == "$flag="* ]] && return 0
+  done
+  return 1
+}
+
+# Fails naming the first of the RESERVED flags (a space-separated list) that the arguments
+# after WHAT and RESERVED set, because the script itself sets them.
+reject_reserved_flags() {
+  local what=$1 reserved=$2 flag
+  shift 2
+  for flag in $reserved; do
+    if has_flag "$flag" "$@"; then
+      die "$what: $flag is set by cluster.sh itself and cannot be overridden; remove it from the flags"
+    fi
+  done
+}
+
+reject_reserved_node_flags() {
+  reject_reserved_flags "$1" "--name --redis --docker-socket --address --vni --vxlan-port" "${@:2}"
+}
+
+reject_reserved_controller_flags() {
+  reject_reserved_flags "$1" "--redis --consumer" "${@:2}"
+}
+
+# Prints FLAG and VALUE, one a line, unless the program's HELP text does not list FLAG or
+# the arguments after VALUE already set it. Lets one script drive older builds.
+default_flag() {
+  local help=$1 flag=$2 value=$3
+  shift 3
+  [[ $help == *"$flag"* ]] || return 0
+  has_flag "$flag" "$@" && return 0
+  printf '%s\n' "$flag" "$value"
 }
 
 # ---------------------------------------------------------------------------------------
@@ -282,31 +379,42 @@ start_redis() {
   die "redis-server did not respond to PING on $state/redis.sock within 10 s; see $state/redis.log"
 }
 
+# Prints the simulation's controller timings, minus those the stored flags in the
+# arguments replace.
+controller_default_flags() {
+  local help
+  help=$("$build/controller/raictl-controller" --help 2>&1 || true)
+  default_flag "$help" --heartbeat-interval 1 "$@"
+  default_flag "$help" --node-grace 5 "$@"
+}
+
 start_controller() {
   if running_pid "$state/controller.pid" raictl-controller >/dev/null; then
     return 0
   fi
+  local extra=() defaults=()
+  mapfile -t extra < <(stored_flags "$(controller_flags_file)")
+  mapfile -t defaults < <(controller_default_flags "${extra[@]}")
   # A fixed consumer name lets a restarted controller take over the entries its
   # predecessor left unacknowledged.
   start_daemon "$state/controller.pid" "$state/controller.log" raictl-controller \
-    "$build/controller/raictl-controller" --redis "$(redis_url)" --consumer cluster
-  note "raictl-controller $(<"$state/controller.pid") started; log $state/controller.log"
+    "$build/controller/raictl-controller" --redis "$(redis_url)" --consumer cluster \
+    "${defaults[@]}" "${extra[@]}"
+  note "raictl-controller $(<"$state/controller.pid") started with ${defaults[*]} ${extra[*]}; log $state/controller.log"
 }
 
 # ---------------------------------------------------------------------------------------
 # Hosts
 
-# Prints the overlay flags this raictl-node build accepts, so the script works with builds
-# from before the overlay existed.
-overlay_flags() {
+# Prints the overlay flags and the simulation's heartbeat interval, each only when this
+# raictl-node build accepts it, so the script works with builds from before the overlay
+# existed. A heartbeat interval among the host's stored flags (the arguments) wins.
+node_default_flags() {
   local help
   help=$("$build/reconciler/raictl-node" --help 2>&1 || true)
-  if [[ $help == *--vni* ]]; then
-    printf '%s\n' --vni "$vni"
-  fi
-  if [[ $help == *--vxlan-port* ]]; then
-    printf '%s\n' --vxlan-port "$vxlan_port"
-  fi
+  default_flag "$help" --vni "$vni"
+  default_flag "$help" --vxlan-port "$vxlan_port"
+  default_flag "$help" --heartbeat-interval 1 "$@"
 }
 
 start_dockerd() {
@@ -325,14 +433,16 @@ start_node() {
   fi
   zone=$([[ $((i % 2)) -eq 1 ]] && echo a || echo b)
 
-  local overlay=()
-  mapfile -t overlay < <(overlay_flags)
+  local extra=() defaults=()
+  mapfile -t extra < <(stored_flags "$(node_flags_file "$i")")
+  mapfile -t defaults < <(node_default_flags "${extra[@]}")
+  # The stored flags come last, so a host's own --label zone=... replaces the default zone.
   start_daemon "$dir/node.pid" "$dir/node.log" raictl-node \
     nsenter "--net=/run/netns/$(host_netns "$i")" "$build/reconciler/raictl-node" \
     --name "host-$i" --redis "redis://$underlay_prefix.1:$redis_port/0" \
     --docker-socket "$(host_socket "$i")" --address "$(host_address "$i")" \
-    --label "zone=$zone" "${overlay[@]}"
-  note "raictl-node host-$i $(<"$dir/node.pid") started in $(host_netns "$i"); log $dir/node.log"
+    --label "zone=$zone" "${defaults[@]}" "${extra[@]}"
+  note "raictl-node host-$i $(<"$dir/node.pid") started in $(host_netns "$i") with ${extra[*]:-no extra flags}; log $dir/node.log"
 }
 
 start_host() {
@@ -385,8 +495,39 @@ require_build() {
   done
 }
 
+# Checks every `--node-flags host-I=FLAGS` value, then stores the flags of each host.
+# Nothing is stored when one value is invalid.
+store_node_flag_specs() {
+  local spec i args=()
+  for spec in "$@"; do
+    [[ $spec == host-*=* ]] ||
+      die "invalid --node-flags '$spec': expected host-I=\"FLAGS\", for example host-1=\"--memory 1Gi\""
+    i=$(host_index "${spec%%=*}")
+    read -ra args <<<"${spec#*=}"
+    reject_reserved_node_flags "--node-flags $spec" "${args[@]}"
+  done
+  for spec in "$@"; do
+    i=$(host_index "${spec%%=*}")
+    read -ra args <<<"${spec#*=}"
+    store_flags "$(node_flags_file "$i")" "${args[@]}"
+    if running_pid "$(host_dir "$i")/node.pid" raictl-node >/dev/null; then
+      note "host-$i is running: its new flags apply after stop-node host-$i and start-node host-$i"
+    fi
+  done
+}
+
+store_controller_flags() {
+  local args=()
+  read -ra args <<<"$1"
+  reject_reserved_controller_flags "--controller-flags" "${args[@]}"
+  store_flags "$(controller_flags_file)" "${args[@]}"
+  if running_pid "$state/controller.pid" raictl-controller >/dev/null; then
+    note "raictl-controller is running: its new flags apply from its next start"
+  fi
+}
+
 cmd_up() {
-  local nodes=3
+  local nodes=3 node_flag_specs=() controller_flags="" controller_flags_given=0
   build=""
   vni=""
   vxlan_port=""
@@ -396,6 +537,8 @@ cmd_up() {
       --build) build=${2:-}; shift 2 ;;
       --vni) vni=${2:-}; shift 2 ;;
       --vxlan-port) vxlan_port=${2:-}; shift 2 ;;
+      --node-flags) node_flag_specs+=("${2:-}"); shift 2 ;;
+      --controller-flags) controller_flags=${2:-}; controller_flags_given=1; shift 2 ;;
       -h|--help) usage; exit 0 ;;
       *) die "unknown option '$1' for up; see scripts/cluster.sh --help" ;;
     esac
@@ -415,6 +558,10 @@ cmd_up() {
   mkdir -p "$state"
   state=$(cd "$state" && pwd)
   config_save
+  store_node_flag_specs "${node_flag_specs[@]}"
+  if ((controller_flags_given)); then
+    store_controller_flags "$controller_flags"
+  fi
 
   ensure_bridge
   open_firewall
@@ -433,16 +580,18 @@ cmd_up() {
 }
 
 cmd_status() {
-  local i dir node dockerd pid
-  printf '%-8s %-12s %-16s %-48s %-8s %s\n' NAME NETNS UNDERLAY-ADDRESS DOCKER-SOCKET NODE DOCKERD
+  local i dir node dockerd pid flags
+  printf '%-8s %-12s %-16s %-48s %-8s %-8s %s\n' NAME NETNS UNDERLAY-ADDRESS DOCKER-SOCKET NODE \
+    DOCKERD FLAGS
   for i in $(known_hosts); do
     dir=$(host_dir "$i")
     node=stopped
     running_pid "$dir/node.pid" raictl-node >/dev/null && node=running
     dockerd=stopped
     "$root/scripts/dockerd.sh" status --dir "$dir/docker" >/dev/null 2>&1 && dockerd=running
-    printf '%-8s %-12s %-16s %-48s %-8s %s\n' "host-$i" "$(host_netns "$i")" \
-      "$(host_address "$i")" "$(host_socket "$i")" "$node" "$dockerd"
+    flags=$(stored_flags "$(node_flags_file "$i")" | paste -sd ' ')
+    printf '%-8s %-12s %-16s %-48s %-8s %-8s %s\n' "host-$i" "$(host_netns "$i")" \
+      "$(host_address "$i")" "$(host_socket "$i")" "$node" "$dockerd" "${flags:--}"
   done
 
   if pid=$(running_pid "$state/redis.pid" redis-server); then
@@ -451,7 +600,8 @@ cmd_status() {
     echo "redis-server stopped"
   fi
   if pid=$(running_pid "$state/controller.pid" raictl-controller); then
-    echo "raictl-controller running (pid $pid)"
+    flags=$(stored_flags "$(controller_flags_file)" | paste -sd ' ')
+    echo "raictl-controller running (pid $pid), log $state/controller.log, extra flags: ${flags:-none}"
   else
     echo "raictl-controller stopped"
   fi
@@ -470,6 +620,23 @@ cmd_stop_node() {
   stop_host "$i" KILL
 }
 
+cmd_configure_node() {
+  local i
+  i=$(host_index "${1:-}")
+  shift
+  reject_reserved_node_flags "configure-node host-$i" "$@"
+  mkdir -p "$state"
+  store_flags "$(node_flags_file "$i")" "$@"
+  if [[ $# -eq 0 ]]; then
+    note "host-$i: stored flags cleared"
+  else
+    note "host-$i: raictl-node flags stored: $*"
+  fi
+  if running_pid "$(host_dir "$i")/node.pid" raictl-node >/dev/null; then
+    note "host-$i is running: the flags apply after stop-node host-$i and start-node host-$i"
+  fi
+}
+
 cmd_start_node() {
   local i
   i=$(host_index "${1:-}")
@@ -482,6 +649,18 @@ cmd_start_node() {
     die "redis-server is not running; start the cluster with scripts/cluster.sh up"
   start_host "$i"
   wait_until_ready "$i"
+}
+
+# Sets host-I's underlay link STATE (up or down) on the bridge side, so that nothing inside
+# the namespace changes.
+set_host_link() {
+  local i link_state=$2
+  i=$(host_index "${1:-}")
+  [[ -d $(host_dir "$i") ]] || die "host-$i is not part of the cluster; see scripts/cluster.sh status"
+  ip link show "$(host_veth "$i")" >/dev/null 2>&1 ||
+    die "host-$i has no veth $(host_veth "$i"); start it with scripts/cluster.sh start-node host-$i"
+  ip link set "$(host_veth "$i")" "$link_state"
+  note "host-$i underlay link $(host_veth "$i") $link_state"
 }
 
 cmd_remove_node() {
@@ -524,14 +703,18 @@ cmd_remove_node() {
   stop_host "$i" TERM --force
   delete_host_network "$i"
   rm -rf "$(host_dir "$i")"
+  rm -f "$(node_flags_file "$i")"
   note "host-$i removed"
 }
 
 cmd_down() {
   local i
+  # Each dockerd takes a few seconds to shut down, mostly waiting, so the hosts stop in
+  # parallel.
   for i in $(known_hosts); do
-    stop_host "$i" TERM --force
+    stop_host "$i" TERM --force &
   done
+  wait
   stop_pid "$state/controller.pid" raictl-controller
   stop_pid "$state/redis.pid" redis-server
 
@@ -553,12 +736,15 @@ command=${1:-}
 [[ $# -gt 0 ]] && shift
 case "$command" in
   up) require_root; cmd_up "$@" ;;
+  configure-node) cmd_configure_node "$@" ;;
   status) cmd_status ;;
   env) cmd_env ;;
   stop-node) require_root; cmd_stop_node "$@" ;;
   start-node) require_root; cmd_start_node "$@" ;;
+  disconnect-node) require_root; set_host_link "${1:-}" down ;;
+  reconnect-node) require_root; set_host_link "${1:-}" up ;;
   remove-node) require_root; cmd_remove_node "$@" ;;
   down) require_root; cmd_down ;;
   -h|--help|help) usage ;;
-  *) usage >&2; die "unknown command '$command'; expected up, status, env, stop-node, start-node, remove-node or down" ;;
+  *) usage >&2; die "unknown command '$command'; expected up, configure-node, status, env, stop-node, start-node, disconnect-node, reconnect-node, remove-node or down" ;;
 esac
