@@ -80,8 +80,9 @@ void print_container_status(const Object& object, std::ostream& out) {
     out << "  (no status yet: raictl-controller has not placed the container)\n";
     return;
   }
+  // The phase itself, not the table's STATUS text: the reason has a line of its own here.
   const ContainerStatus& status = *object.status;
-  field(out, 2, "Phase", container_status_text(object));
+  field(out, 2, "Phase", std::string(to_string(status.phase)));
   field(out, 2, "Reason", or_none(status.reason));
   field(out, 2, "Message", or_none(status.message));
   field(out, 2, "Node", or_none(status.node));
