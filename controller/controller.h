@@ -6,6 +6,7 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -93,7 +94,9 @@ class Controller {
   Status handle(const SpecChange& change);
 
   // Placement (placement.cc).
-  Status place(const ObjectRecord& object);
+  // Chooses a host and commits there. `excluded` hosts are never chosen: the host a copy is
+  // being moved off, and hosts whose commit failed because they still hold another copy.
+  Status place(const ObjectRecord& object, std::set<std::string> excluded = {});
   Status commit_new(const ObjectRecord& object, const std::string& node);
   Status update_assignment(const ObjectRecord& object, const std::string& node,
                            const nlohmann::json& assignment);
@@ -117,6 +120,7 @@ class Controller {
   // (with no node) the counted reason why none fits, in which case nothing changed.
   Result<Placement> evict(const ObjectRecord& object, const std::string& node,
                           const nlohmann::json& assignment, const std::string& cause);
+  Result<bool> still_draining(const std::string& node);
   Status hold_and_mark(const ObjectRecord& object, const std::string& node,
                        const nlohmann::json& assignment);
   Status mark_unknown(const ObjectRecord& object, const nlohmann::json& assignment,
@@ -146,6 +150,7 @@ class Controller {
   std::chrono::steady_clock::time_point leading_since_{};
   bool managed_ = false;  // set by run(): from then on, acting needs a valid lease
   std::map<std::string, bool> published_ready_;
+  std::map<std::string, std::string> stay_reasons_;  // "node/name" -> why its copy cannot move
   std::string last_nodes_signature_;
   bool retry_pending_ = true;
 };

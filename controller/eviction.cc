@@ -76,6 +76,17 @@ Status Controller::evict_all(const std::string& node, const std::string& cause, 
       continue;
     }
 
+    // An uncordon may land while this loop runs; a drain that ended moves nothing more.
+    if (!node_lost) {
+      auto draining = still_draining(node);
+      if (!draining) {
+        return draining.error();
+      }
+      if (!*draining) {
+        return Status::Ok();
+      }
+    }
+
     auto moved = evict(record, node, assignment, cause);
     if (!moved) {
       logger()->error("ctr={} node={} uid={} move failed: {}", name, node, record.uid,
@@ -101,6 +112,15 @@ Status Controller::evict_all(const std::string& node, const std::string& cause, 
   return Status::Ok();
 }
 
+Result<bool> Controller::still_draining(const std::string& node) {
+  auto cordons = store_.cordons();
+  if (!cordons) {
+    return cordons.error();
+  }
+  auto cordon = cordons->find(node);
+  return cordon != cordons->end() && cordon->second.value("drain", false);
+}
+
 Result<Placement> Controller::evict(const ObjectRecord& object, const std::string& node,
                                     const nlohmann::json& assignment, const std::string& cause) {
   // A copy moves only when it has somewhere to go: holding its address and asking the host
@@ -111,16 +131,22 @@ Result<Placement> Controller::evict(const ObjectRecord& object, const std::strin
   }
   std::erase_if(*nodes, [&](const NodeCandidate& candidate) { return candidate.name == node; });
   auto target = scheduler_.place(placement_request(object.spec), *nodes);
+  std::string stay_key = node + "/" + object.name;
   if (!target.node) {
-    logger()->info("ctr={} node={} uid={} stays: {}; no other node fits: {}", object.name, node,
-                   object.uid, cause, target.reason);
+    // The monitor retries every second: log only when the reason changes.
+    if (stay_reasons_[stay_key] != target.reason) {
+      logger()->info("ctr={} node={} uid={} stays: {}; no other node fits: {}", object.name, node,
+                     object.uid, cause, target.reason);
+      stay_reasons_[stay_key] = target.reason;
+    }
     return target;
   }
+  stay_reasons_.erase(stay_key);
 
   if (auto held = hold_and_mark(object, node, assignment); !held) {
     return held.error();
   }
-  if (auto placed = place(object); !placed) {
+  if (auto placed = place(object, {node}); !placed) {
     // The copy is already asked to go; the resync places the container again.
     return placed.error();
   }

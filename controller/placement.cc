@@ -20,13 +20,14 @@ bool lost_race(const Status& status) {
 
 }  // namespace
 
-Status Controller::place(const ObjectRecord& object) {
+Status Controller::place(const ObjectRecord& object, std::set<std::string> excluded) {
   Status last = Status::Ok();
   for (int attempt = 0; attempt < kPlaceAttempts; ++attempt) {
     auto nodes = candidates();
     if (!nodes) {
       return nodes.error();
     }
+    std::erase_if(*nodes, [&](const NodeCandidate& node) { return excluded.contains(node.name); });
     auto placement = scheduler_.place(placement_request(object.spec), *nodes);
     if (!placement.node) {
       return set_pending(object, "Unschedulable", placement.reason);
@@ -38,6 +39,10 @@ Status Controller::place(const ObjectRecord& object) {
     }
     logger()->info("ctr={} node={} uid={} placement lost a race, choosing again: {}", object.name,
                    *placement.node, object.uid, last.error().message);
+    // A conflict (cordoned, another copy still there) lasts longer than this loop.
+    if (last.code() == ErrorCode::kConflict) {
+      excluded.insert(*placement.node);
+    }
   }
   return set_pending(object, "Unschedulable", last.error().message);
 }

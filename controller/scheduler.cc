@@ -70,18 +70,23 @@ double fraction(int64_t used, int64_t capacity) {
 
 std::string pending_reason(const PlacementRequest& request, size_t total,
                            const std::map<Rejection, int>& counts) {
-  if (request.node && counts.contains(Rejection::kNotPinned) &&
-      counts.at(Rejection::kNotPinned) == static_cast<int>(total)) {
+  int not_pinned = counts.contains(Rejection::kNotPinned) ? counts.at(Rejection::kNotPinned) : 0;
+  if (request.node && not_pinned == static_cast<int>(total)) {
     return fmt::format("pinned node \"{}\" is not registered", *request.node);
+  }
+  // With a pin, the other hosts were never candidates: only the pinned one's cause counts.
+  if (request.node) {
+    for (const auto& [rejection, count] : counts) {
+      if (rejection != Rejection::kNotPinned) {
+        return fmt::format("pinned node \"{}\" is not available: {}", *request.node,
+                           rejection_text(rejection));
+      }
+    }
   }
 
   std::string reason = fmt::format("0/{} nodes available", total);
   const char* separator = ": ";
   for (const auto& [rejection, count] : counts) {
-    // With a pin, the other hosts were never candidates: saying so adds only noise.
-    if (rejection == Rejection::kNotPinned) {
-      continue;
-    }
     reason += fmt::format("{}{} {}", separator, count, rejection_text(rejection));
     separator = ", ";
   }

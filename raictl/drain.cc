@@ -21,7 +21,7 @@ std::string json_text(const nlohmann::json& object, const char* field) {
 std::string status_summary(const DrainContainer& container) {
   std::string text = "status " + (container.phase.empty() ? "Pending" : container.phase);
   if (container.reason.empty() && container.message.empty()) {
-    return text + ", no reason given (the controller's log says why it stays)";
+    return text + ", no reason given (\"raictl describe container\" lists its events)";
   }
   if (container.message.empty()) {
     return text + ", " + container.reason;
@@ -65,6 +65,29 @@ Result<DrainSnapshot> read_snapshot(Store& store, const std::string& node) {
     snapshot.containers[record.name] = std::move(container);
   }
   return snapshot;
+}
+
+// The controller keeps the status of a copy that cannot move, because the copy still runs;
+// its newest warning event says why it stays.
+Status explain_from_events(Store& store, DrainSnapshot& snapshot) {
+  for (const auto& [name, assignment] : snapshot.assignments) {
+    auto container = snapshot.containers.find(name);
+    if (container == snapshot.containers.end() || !container->second.reason.empty()) {
+      continue;
+    }
+    auto events = store.list_events("Container", name);
+    if (!events) {
+      return events.error();
+    }
+    for (const auto& event : *events) {
+      if (event.type == "Warning") {
+        container->second.reason = event.reason;
+        container->second.message = event.message;
+        break;
+      }
+    }
+  }
+  return Status::Ok();
 }
 
 // Ensures the node carries a drain request. Returns the line to print.
@@ -247,12 +270,17 @@ int drain_command(const DrainOptions& options, Context& context, std::ostream& o
     }
 
     if (Clock::now() >= deadline) {
+      if (auto explained = explain_from_events(context.store(), *snapshot); !explained) {
+        return fail(err, explained.error().message);
+      }
+      print_lines(tracker.update(*snapshot), out);
       auto blockers = tracker.blockers();
       print_lines(blockers, err);
       return fail(err, fmt::format("node/{} not drained after {}s: {} container{} left; it "
-                                   "stays cordoned and the controller keeps trying",
+                                   "stays cordoned and the controller keeps trying (\"raictl "
+                                   "uncordon {}\" ends the drain)",
                                    node, options.timeout_seconds, blockers.size(),
-                                   blockers.size() == 1 ? "" : "s"));
+                                   blockers.size() == 1 ? "" : "s", node));
     }
     std::this_thread::sleep_for(options.poll_interval);
   }

@@ -69,7 +69,7 @@ int main(int argc, char** argv) {
   delete_cmd->add_option("names", del.names, "names of the objects to delete");
   delete_cmd->add_flag("--wait", del.wait, "wait until the objects are gone");
   delete_cmd->add_option("--timeout", del.timeout_seconds, "seconds --wait waits (default 60)")
-      ->check(CLI::PositiveNumber);
+      ->check(CLI::Range(1, 86400));
 
   RunOptions run;
   auto* run_cmd = app.add_subcommand("run", "create one container from flags");
@@ -101,7 +101,7 @@ int main(int argc, char** argv) {
   drain_cmd
       ->add_option("--timeout", drain.timeout_seconds,
                    "seconds to wait for the containers to move (default 120)")
-      ->check(CLI::PositiveNumber);
+      ->check(CLI::Range(1, 86400));
   drain_cmd->add_flag("--no-wait", drain.no_wait, "request the drain and return at once");
 
   NodeRemoveOptions node_remove;

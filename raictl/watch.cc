@@ -1,6 +1,7 @@
 #include "raictl/watch.h"
 
 #include <chrono>
+#include <map>
 
 #include "core/keys.h"
 #include "core/log.h"
@@ -75,6 +76,17 @@ int follow_container_status(const WatchOptions& options, std::string position, C
   using Clock = std::chrono::steady_clock;
   auto deadline = Clock::now() + std::chrono::seconds(options.timeout_seconds);
 
+  // Nodes rewrite unchanged statuses on every resync, so a row is printed only when the
+  // status differs from the one shown last.
+  std::map<std::string, std::string> shown;
+  auto statuses = context.store().list_statuses();
+  if (!statuses) {
+    return fail(err, statuses.error().message);
+  }
+  for (const auto& [name, status] : *statuses) {
+    shown[name] = status.dump();
+  }
+
   while (options.stop == nullptr || !options.stop->load()) {
     if (options.timeout_seconds > 0 && Clock::now() >= deadline) {
       return 0;
@@ -102,6 +114,15 @@ int follow_container_status(const WatchOptions& options, std::string position, C
           !selector_matches(options.selector, (**container).meta.labels)) {
         continue;
       }
+      auto status = context.store().get_status(name);
+      if (!status) {
+        return fail(err, status.error().message);
+      }
+      std::string text = status->value_or(nlohmann::json()).dump();
+      if (shown[name] == text) {
+        continue;
+      }
+      shown[name] = std::move(text);
       print_change(**container, options.output, out);
     }
   }

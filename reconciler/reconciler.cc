@@ -299,6 +299,9 @@ Status Reconciler::ensure_network(const Assignment& assignment) {
   spec.labels = {{kManaged, "true"}, {"raictl.pool", assignment.pool}};
 
   auto network = runtime_.ensure_network(spec);
+  if (!network && network.code() == ErrorCode::kConflict) {
+    network = replace_network(spec, network.error());
+  }
   if (!network) {
     logger()->error("node={} pool={} network {} failed: {}", options_.node, assignment.pool, name,
                     network.error().message);
@@ -308,6 +311,25 @@ Status Reconciler::ensure_network(const Assignment& assignment) {
   logger()->info("node={} pool={} network {} ready (subnet {}, gateway {})", options_.node,
                  assignment.pool, name, spec.subnet, spec.gateway);
   return Status::Ok();
+}
+
+Result<NetworkInfo> Reconciler::replace_network(const NetworkSpec& spec, const Error& mismatch) {
+  // A network of ours with other settings is left from an earlier life of this host, for
+  // example one removed from the cluster and registered again with a new bridge address.
+  // Fencing ran first, so no container of ours should still use it; Docker refuses the
+  // removal if one does, and the mismatch stands.
+  auto existing = runtime_.inspect_network(spec.name);
+  if (!existing || !existing->labels.contains(kManaged)) {
+    return mismatch;
+  }
+  logger()->warn("node={} network {} has old settings, recreating it: {}", options_.node, spec.name,
+                 mismatch.message);
+  if (auto removed = runtime_.remove_network(spec.name); !removed) {
+    logger()->error("node={} removing network {} failed: {}", options_.node, spec.name,
+                    removed.error().message);
+    return mismatch;
+  }
+  return runtime_.ensure_network(spec);
 }
 
 Status Reconciler::ensure_overlay(const std::string& pool, const std::set<std::string>& peers) {

@@ -125,6 +125,7 @@ class Reconciler {
   void rewrite_stale_statuses(const AssignmentMap& assignments);
 
   Status ensure_network(const Assignment& assignment);
+  Result<NetworkInfo> replace_network(const NetworkSpec& spec, const Error& mismatch);
   Status ensure_overlay(const std::string& pool, const std::set<std::string>& peers);
   Result<std::set<std::string>> peer_addresses();
   void converge(const Assignment& assignment, const ContainerSummary* current, PassResult& result);

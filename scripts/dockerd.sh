@@ -182,7 +182,7 @@ kill_leftover_shims() {
   local proc pid cmdline child container_id
   for proc in /proc/[0-9]*; do
     pid=${proc#/proc/}
-    cmdline=$(tr '\0' ' ' <"$proc/cmdline" 2>/dev/null) || continue
+    cmdline=$(tr '\0' ' ' 2>/dev/null <"$proc/cmdline") || continue
     [[ $cmdline == *containerd-shim*"-address $address"* ]] || continue
     for child in $(pgrep -P "$pid" || true); do
       kill -KILL "$child" 2>/dev/null || true

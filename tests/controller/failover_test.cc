@@ -253,6 +253,27 @@ TEST_F(FailoverTest, PendingContainerIsPlacedWhenAFittingHostJoins) {
   EXPECT_EQ(placed_on("big"), "node-2");
 }
 
+TEST_F(FailoverTest, HostStillHoldingAnOldCopyIsSkipped) {
+  add_node("node-1", 8 * kGi);
+  add_node("node-2", 1 * kGi);
+  std::string uid = apply("web-1", {{"image", "busybox"}});
+  ASSERT_TRUE(controller_.reconcile_container("web-1"));
+  ASSERT_EQ(placed_on("web-1"), "node-1");
+
+  // An old copy left on node-1, which spreading still prefers.
+  auto old_copy = copy("node-1", "web-1");
+  old_copy["deleting"] = true;
+  old_copy["evicted"] = true;
+  old_copy["heldBy"] = "held/node-1/web-1";
+  ASSERT_TRUE(ipam_.hold("default", {"container", "web-1", uid},
+                         *ipam::Ipv4::parse(old_copy["ip"].get<std::string>()),
+                         "held/node-1/web-1"));
+  ASSERT_TRUE(*store_.mark_removal("node-1", "web-1", old_copy, ""));
+
+  ASSERT_TRUE(controller_.reconcile_container("web-1"));
+  EXPECT_EQ(placed_on("web-1"), "node-2");
+}
+
 TEST_F(FailoverTest, ConcurrentPlacementsNeverOverbookAHost) {
   add_node("node-1", 4 * kGi);
   for (int i = 0; i < 12; ++i) {

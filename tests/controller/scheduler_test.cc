@@ -65,7 +65,7 @@ TEST(SchedulerTest, PinnedToDeadNodeWaits) {
   request.node = "node-2";
   auto placement = scheduler.place(request, {node("node-1"), dead});
   EXPECT_FALSE(placement.node);
-  EXPECT_EQ(placement.reason, "0/2 nodes available: 1 not ready");
+  EXPECT_EQ(placement.reason, "pinned node \"node-2\" is not available: not ready");
 }
 
 TEST(SchedulerTest, ReasonCountsEachCause) {

@@ -632,12 +632,11 @@ TEST_F(CliTest, GetWatchPrintsRowOnStatusChange) {
   std::thread writer([&] {
     std::this_thread::sleep_for(std::chrono::milliseconds(300));
     Store store(*writer_client);
-    EXPECT_TRUE(
-        store
-            .put_status(
-                "web-1",
-                {{"phase", "Running"}, {"node", "node-1"}, {"ip", "10.89.0.2"}, {"restarts", 0}})
-            .ok());
+    nlohmann::json running = {
+        {"phase", "Running"}, {"node", "node-1"}, {"ip", "10.89.0.2"}, {"restarts", 0}};
+    // The second write repeats the first, as a node's resync does.
+    EXPECT_TRUE(store.put_status("web-1", running).ok());
+    EXPECT_TRUE(store.put_status("web-1", running).ok());
   });
   GetOptions options;
   options.resource = "containers";
@@ -649,6 +648,7 @@ TEST_F(CliTest, GetWatchPrintsRowOnStatusChange) {
   EXPECT_TRUE(contains(result.out, "web-1   Pending")) << result.out;
   EXPECT_TRUE(contains(result.out, "web-1   Running   0          10.89.0.2   node-1"))
       << result.out;
+  EXPECT_EQ(result.out.find("Running"), result.out.rfind("Running")) << result.out;
 }
 
 TEST_F(CliTest, DeleteMarksContainerTerminating) {
@@ -803,7 +803,26 @@ TEST_F(CliTest, DrainTimeoutListsWhatDidNotMove) {
   EXPECT_EQ(result.err,
             "container/web-1 did not move; status Running, Unschedulable: no other node fits\n"
             "Error: node/node-1 not drained after 1s: 1 container left; it stays cordoned and "
-            "the controller keeps trying\n");
+            "the controller keeps trying (\"raictl uncordon node-1\" ends the drain)\n");
+}
+
+TEST_F(CliTest, DrainTimeoutTakesTheReasonFromEvents) {
+  ASSERT_EQ(apply_text(kPool).code, 0);
+  add_node("node-1", 0);
+  place("web-1", "node-1", "");
+  ASSERT_TRUE(store().put_status("web-1", {{"phase", "Running"}}).ok());
+  EventRecord stays{"Warning", "FailedScheduling", "cannot move off node-1: 0/1 nodes available",
+                    "raictl-controller"};
+  ASSERT_TRUE(store().add_event("Container", "web-1", stays).ok());
+
+  DrainOptions options;
+  options.node = "node-1";
+  options.timeout_seconds = 1;
+  auto result = drain(options);
+  EXPECT_EQ(result.code, 1);
+  EXPECT_NE(result.err.find("FailedScheduling: cannot move off node-1: 0/1 nodes available"),
+            std::string::npos)
+      << result.err;
 }
 
 TEST_F(CliTest, DrainNoWaitOnlyRequests) {

@@ -215,6 +215,37 @@ TEST_F(ReconcilerTest, KeepsDockerAllocatorOffTheCluster) {
   EXPECT_EQ(network->ip_range, "10.89.0.1/32");
 }
 
+TEST_F(ReconcilerTest, OwnNetworkWithOldGatewayIsRecreated) {
+  // Left from before the host was removed and registered again with a new bridge address.
+  NetworkSpec old;
+  old.name = "raictl-default";
+  old.subnet = "10.89.0.0/24";
+  old.gateway = "10.89.0.4";
+  old.ip_range = "10.89.0.4/32";
+  old.labels = {{"raictl.managed", "true"}};
+  ASSERT_TRUE(runtime_.ensure_network(old));
+
+  assign("web-1", "uid-1", 1, busybox_);
+  pass();
+
+  EXPECT_EQ(runtime_.inspect_network("raictl-default")->gateway, "10.89.0.1");
+  EXPECT_EQ(status("web-1")["phase"], "Running");
+}
+
+TEST_F(ReconcilerTest, ForeignNetworkOfTheSameNameIsLeftAlone) {
+  NetworkSpec foreign;
+  foreign.name = "raictl-default";
+  foreign.subnet = "10.89.0.0/24";
+  foreign.gateway = "10.89.0.4";
+  ASSERT_TRUE(runtime_.ensure_network(foreign));
+
+  assign("web-1", "uid-1", 1, busybox_);
+  pass();
+
+  EXPECT_EQ(runtime_.inspect_network("raictl-default")->gateway, "10.89.0.4");
+  EXPECT_EQ(status("web-1")["reason"], "NetworkFailed");
+}
+
 TEST_F(ReconcilerTest, SecondPassChangesNothing) {
   assign("web-1", "uid-1", 1, busybox_);
   pass();
