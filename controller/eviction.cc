@@ -52,8 +52,8 @@ Status Controller::evict_all(const std::string& node, const std::string& cause, 
       // A lost host cannot confirm: fence the old copy's address and let the deletion
       // finish. A drained host is alive and confirms by itself.
       if (node_lost) {
-        if (auto held = hold_and_mark(record, node, assignment); !held) {
-          return held;
+        if (auto hold_status = hold_and_mark(record, node, assignment); !hold_status) {
+          return hold_status;
         }
         if (auto finished = finish_deletion(record); !finished) {
           return finished;
@@ -143,8 +143,8 @@ Result<Placement> Controller::evict(const ObjectRecord& object, const std::strin
   }
   stay_reasons_.erase(stay_key);
 
-  if (auto held = hold_and_mark(object, node, assignment); !held) {
-    return held.error();
+  if (auto hold_status = hold_and_mark(object, node, assignment); !hold_status) {
+    return hold_status.error();
   }
   if (auto placed = place(object, {node}); !placed) {
     // The copy is already asked to go; the resync places the container again.
@@ -173,13 +173,13 @@ Status Controller::hold_and_mark(const ObjectRecord& object, const std::string& 
   // Hold first, then mark: once marked, the container may be placed again, and a new
   // allocation must never return the old copy's address.
   ipam::Owner owner{"container", object.name, assignment.value("uid", "")};
-  auto held = ipam_->hold(pool, owner, *address, holder);
-  if (!held && held.code() == ErrorCode::kNotFound) {
+  auto hold_status = ipam_->hold(pool, owner, *address, holder);
+  if (!hold_status && hold_status.code() == ErrorCode::kNotFound) {
     // The owner no longer has it allocated (an earlier release); keep it taken anyway.
-    held = ipam_->reserve(pool, *address, holder);
+    hold_status = ipam_->reserve(pool, *address, holder);
   }
-  if (!held) {
-    return held;
+  if (!hold_status) {
+    return hold_status;
   }
 
   nlohmann::json updated = assignment;

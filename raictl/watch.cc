@@ -77,14 +77,14 @@ int follow_container_status(const WatchOptions& options, std::string position, C
   auto deadline = Clock::now() + std::chrono::seconds(options.timeout_seconds);
 
   // Nodes rewrite unchanged statuses on every resync, so a row is printed only when the
-  // status differs from the one shown last.
-  std::map<std::string, std::string> shown;
+  // status differs from the one printed last.
+  std::map<std::string, std::string> printed;
   auto statuses = context.store().list_statuses();
   if (!statuses) {
     return fail(err, statuses.error().message);
   }
   for (const auto& [name, status] : *statuses) {
-    shown[name] = status.dump();
+    printed[name] = status.dump();
   }
 
   while (options.stop == nullptr || !options.stop->load()) {
@@ -119,10 +119,10 @@ int follow_container_status(const WatchOptions& options, std::string position, C
         return fail(err, status.error().message);
       }
       std::string text = status->value_or(nlohmann::json()).dump();
-      if (shown[name] == text) {
+      if (printed[name] == text) {
         continue;
       }
-      shown[name] = std::move(text);
+      printed[name] = std::move(text);
       print_change(**container, options.output, out);
     }
   }
