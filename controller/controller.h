@@ -44,7 +44,7 @@ Status validate(const ControllerOptions& options);
 //
 // For each container it chooses a host, allocates the address (idempotent per uid) and
 // commits the assignment together with the host's allocated requests in one script. For a
-// deleted container it asks the host to remove its copy and releases the address only after
+// deleted container it marks the host's copy for removal and releases the address only after
 // the host confirms. When a host stays NotReady past the grace period, or is drained, its
 // containers move: the old address is held for the old copy, and the new copy gets a new
 // address, so one address is never on two live containers.
@@ -59,10 +59,10 @@ class Controller {
   Controller(RedisClient& client, ControllerOptions options);
   ~Controller();
 
-  // Runs until `stop` is set. While another controller leads, waits as a standby. Once it
-  // holds the lease, it takes over the entries other controllers left unacknowledged,
-  // resyncs, then processes the spec stream and watches the hosts; when the lease is lost,
-  // it is a standby again. Retries Redis outages with a pause, logging each one.
+  // Runs until `stop` is set, waiting as a standby while another controller leads. Once it
+  // has the lease, it claims the entries other controllers left unacknowledged, resyncs,
+  // then processes the spec stream and watches the hosts. A lost lease makes it a standby
+  // again. Redis outages are retried after a pause, and each one is logged.
   void run(const std::atomic<bool>& stop);
 
   // One full pass over every container, assignment, placement and held address.
@@ -84,6 +84,14 @@ class Controller {
   struct NodeView {
     bool ready = false;
     int64_t heartbeat_age_ms = -1;  // -1: never sent one
+  };
+
+  // The hosts as Redis has them now: records, heartbeats, cordons and the server's clock.
+  struct HostsSnapshot {
+    std::map<std::string, nlohmann::json> nodes;
+    std::map<std::string, int64_t> heartbeats;
+    std::map<std::string, nlohmann::json> cordons;
+    int64_t now_ms = 0;
   };
 
   // run() steps.
@@ -130,7 +138,8 @@ class Controller {
   Status retry_pending();
 
   // Readiness (node_monitor.cc).
-  Result<std::map<std::string, NodeView>> judge_nodes(int64_t now);
+  Result<HostsSnapshot> read_hosts();
+  std::map<std::string, NodeView> judge_nodes(const HostsSnapshot& hosts) const;
   Status publish_condition(const std::string& node, const NodeView& view, int64_t now);
 
   Status set_pending(const ObjectRecord& object, const std::string& reason,

@@ -14,37 +14,29 @@ std::string seconds_text(int64_t ms) {
 }  // namespace
 
 Status Controller::monitor_nodes() {
-  auto now = store_.server_time_ms();
-  if (!now) {
-    return now.error();
+  auto hosts = read_hosts();
+  if (!hosts) {
+    return hosts.error();
   }
-  auto views = judge_nodes(*now);
-  if (!views) {
-    return views.error();
-  }
-  auto cordons = store_.cordons();
-  if (!cordons) {
-    return cordons.error();
-  }
+  int64_t now = hosts->now_ms;
+  auto views = judge_nodes(*hosts);
+  const auto& cordons = hosts->cordons;
 
   // Any change of the hosts (one joined, came back, was uncordoned, changed its labels or
   // capacity) may let a Pending container fit.
-  std::string signature;
-  for (const auto& [node, view] : *views) {
-    signature += node + (view.ready ? "+" : "-") + (cordons->contains(node) ? "c;" : ";");
-  }
-  if (auto nodes = store_.nodes(); nodes) {
-    signature += nlohmann::json(*nodes).dump();
+  std::string signature = nlohmann::json(hosts->nodes).dump();
+  for (const auto& [node, view] : views) {
+    signature += node + (view.ready ? "+" : "-") + (cordons.contains(node) ? "c;" : ";");
   }
   if (signature != last_nodes_signature_) {
     retry_pending_ = true;
     last_nodes_signature_ = std::move(signature);
   }
 
-  for (const auto& [node, view] : *views) {
+  for (const auto& [node, view] : views) {
     auto published = published_ready_.find(node);
     if (published == published_ready_.end() || published->second != view.ready) {
-      if (auto status = publish_condition(node, view, *now); !status) {
+      if (auto status = publish_condition(node, view, now); !status) {
         return status;
       }
     }
@@ -55,7 +47,7 @@ Status Controller::monitor_nodes() {
   // make every host look lost at once.
   bool watched_long_enough =
       std::chrono::steady_clock::now() - leading_since_ >= options_.node_grace;
-  for (const auto& [node, view] : *views) {
+  for (const auto& [node, view] : views) {
     if (!may_act()) {
       break;
     }
@@ -65,8 +57,8 @@ Status Controller::monitor_nodes() {
                               ? std::string("it never sent a heartbeat")
                               : "no heartbeat for " + seconds_text(view.heartbeat_age_ms);
       status = evict_all(node, cause, true);
-    } else if (auto cordon = cordons->find(node);
-               cordon != cordons->end() && cordon->second.value("drain", false)) {
+    } else if (auto cordon = cordons.find(node);
+               cordon != cordons.end() && cordon->second.value("drain", false)) {
       status = evict_all(node, "the node is being drained", false);
     }
     if (!status) {
@@ -76,7 +68,8 @@ Status Controller::monitor_nodes() {
   return Status::Ok();
 }
 
-Result<std::map<std::string, Controller::NodeView>> Controller::judge_nodes(int64_t now) {
+Result<Controller::HostsSnapshot> Controller::read_hosts() {
+  HostsSnapshot hosts;
   auto nodes = store_.nodes();
   if (!nodes) {
     return nodes.error();
@@ -85,12 +78,29 @@ Result<std::map<std::string, Controller::NodeView>> Controller::judge_nodes(int6
   if (!beats) {
     return beats.error();
   }
+  auto cordons = store_.cordons();
+  if (!cordons) {
+    return cordons.error();
+  }
+  auto now = store_.server_time_ms();
+  if (!now) {
+    return now.error();
+  }
 
+  hosts.nodes = std::move(nodes).value();
+  hosts.heartbeats = std::move(beats).value();
+  hosts.cordons = std::move(cordons).value();
+  hosts.now_ms = *now;
+  return hosts;
+}
+
+std::map<std::string, Controller::NodeView> Controller::judge_nodes(
+    const HostsSnapshot& hosts) const {
   std::map<std::string, NodeView> views;
-  for (const auto& [node, record] : *nodes) {
+  for (const auto& [node, record] : hosts.nodes) {
     NodeView view;
-    if (auto beat = beats->find(node); beat != beats->end()) {
-      view.heartbeat_age_ms = std::max<int64_t>(0, now - beat->second);
+    if (auto beat = hosts.heartbeats.find(node); beat != hosts.heartbeats.end()) {
+      view.heartbeat_age_ms = std::max<int64_t>(0, hosts.now_ms - beat->second);
       view.ready = view.heartbeat_age_ms < options_.node_grace.count();
     }
     views[node] = view;

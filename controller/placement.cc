@@ -210,25 +210,15 @@ Result<std::string> Controller::gateway_for(const ipam::PoolSpec& spec, const st
 }
 
 Result<std::vector<NodeCandidate>> Controller::candidates() {
-  auto nodes = store_.nodes();
-  if (!nodes) {
-    return nodes.error();
+  auto hosts = read_hosts();
+  if (!hosts) {
+    return hosts.error();
   }
-  auto beats = store_.heartbeats();
-  if (!beats) {
-    return beats.error();
-  }
-  auto cordons = store_.cordons();
-  if (!cordons) {
-    return cordons.error();
-  }
-  auto now = store_.server_time_ms();
-  if (!now) {
-    return now.error();
-  }
+  auto views = judge_nodes(*hosts);
+  const auto& nodes = hosts->nodes;
 
   std::vector<std::vector<std::string>> reads;
-  for (const auto& [name, record] : *nodes) {
+  for (const auto& [name, record] : nodes) {
     reads.push_back({"HMGET", keys::allocated(name), "cpuMillis", "memoryBytes", "containers"});
   }
   auto allocated = client_.pipeline(reads);
@@ -238,12 +228,11 @@ Result<std::vector<NodeCandidate>> Controller::candidates() {
 
   std::vector<NodeCandidate> out;
   size_t index = 0;
-  for (const auto& [name, record] : *nodes) {
+  for (const auto& [name, record] : nodes) {
     NodeCandidate candidate;
     candidate.name = name;
-    auto beat = beats->find(name);
-    candidate.ready = beat != beats->end() && *now - beat->second < options_.node_grace.count();
-    candidate.schedulable = !cordons->contains(name);
+    candidate.ready = views[name].ready;
+    candidate.schedulable = !hosts->cordons.contains(name);
     candidate.labels = record.value("labels", std::map<std::string, std::string>());
     candidate.cpu_capacity_millis = record.value("cpuMillis", int64_t{0});
     candidate.memory_capacity_bytes = record.value("memoryBytes", int64_t{0});
