@@ -105,7 +105,8 @@ Status Controller::evict_all(const std::string& node, const std::string& cause, 
       }
       continue;
     }
-    // The copy runs on, so its status stays; the event tells a waiting drain why.
+    // The copy still runs, so its status stays as it is. The event gives a waiting drain
+    // the reason.
     event(record, "Warning", "FailedScheduling",
           fmt::format("cannot move off {} ({}): {}", node, cause, moved->reason));
   }

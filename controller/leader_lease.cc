@@ -7,8 +7,8 @@ namespace raictl::controller {
 
 namespace {
 
-// KEYS: leader, epoch. ARGV: identity, ttl in ms, the fence this process holds ('' if none).
-// Returns the fence held after the call, or nil when another controller holds the lease.
+// KEYS: leader, epoch. ARGV: identity, ttl in ms, this process's current fence ('' if none).
+// Returns the fence after the call, or nil when another controller has the lease.
 constexpr const char* kAcquireScript = R"lua(
 local current = redis.call('GET', KEYS[1])
 if current then

@@ -116,7 +116,7 @@ enum class ContainerPhase {
   kFailed,            // will not be started again (restartPolicy or a permanent error)
   kTerminating,       // deletion requested, stopping
   kCompleted,         // exited 0 and restartPolicy does not restart it
-  kUnknown,           // its node is not ready, so nobody can tell; the controller sets it
+  kUnknown,           // set by the controller while the container's node is not ready
 };
 
 // "Pending", "Creating", "Running", "CrashLoopBackOff", "Failed", "Terminating", "Completed",

@@ -116,15 +116,15 @@ class Store {
 
   // Writes a new placement or updates the same copy (same `assignment` uid). A new
   // placement fails with kConflict when the node is cordoned or unregistered, the container
-  // is placed elsewhere, or the node still holds another copy of it; and with kExhausted
+  // is placed elsewhere, or the node still has another copy of it; and with kExhausted
   // when the node's cpu or memory would be overbooked. An update checks capacity for the
   // difference only.
   Status commit_assignment(const std::string& node, const std::string& name,
                            const nlohmann::json& assignment, const std::string& fence);
-  // Replaces a copy with `updated`, which asks the node to remove it: `deleting` set, and
-  // for an eviction also `evicted` and `heldBy`, in which case the placement index entry
-  // goes, so the container can be placed again. Returns false when the node's copy is not
-  // the one `updated` names (its assignment uid).
+  // Replaces a copy with `updated`, which marks it for removal by the node: `deleting` is
+  // set, and for an eviction also `evicted` and `heldBy`. An eviction also drops the
+  // placement index entry, so the container can be placed again. Returns false when the
+  // node's copy is not the one `updated` names (its assignment uid).
   Result<bool> mark_removal(const std::string& node, const std::string& name,
                             const nlohmann::json& updated, const std::string& fence);
   // Removes the copy once its node confirmed it gone, and gives back its requests. Only the
@@ -156,8 +156,8 @@ class Store {
   // stamped with it, so ages computed against it ignore the skew of hosts' clocks.
   Result<int64_t> server_time_ms();
 
-  // Cordons, set by operators: a cordoned node gets no new containers. `drain` also asks
-  // the controller to move every container that is not pinned there.
+  // Cordons, set by operators: a cordoned node gets no new containers. `drain` also
+  // requests the controller to move every container that is not pinned there.
   Status cordon(const std::string& node, bool drain);
   Status uncordon(const std::string& node);
   Result<std::map<std::string, nlohmann::json>> cordons();

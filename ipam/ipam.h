@@ -109,7 +109,7 @@ class Ipam {
   // is kNotFound.
   Status hold(const std::string& pool, const Owner& owner, Ipv4 address, const std::string& holder);
   // The reverse of hold: the held address becomes the owner's allocation again, when the
-  // owner holds no other address. Not held for holder: kNotFound.
+  // owner has no other address. An address not held for holder is kNotFound.
   Status unhold(const std::string& pool, const Owner& owner, Ipv4 address,
                 const std::string& holder);
 

@@ -410,11 +410,11 @@ if redis.call('HGET', KEYS[3], text) == holder then
 end
 
 local owner_key = kind .. '/' .. name
-local held = redis.call('HGET', KEYS[4], owner_key)
-if not held then
-  return fail('NOTFOUND', owner_key .. ' holds no address; nothing was held')
+local entry = redis.call('HGET', KEYS[4], owner_key)
+if not entry then
+  return fail('NOTFOUND', owner_key .. ' has no address allocated; nothing was held')
 end
-local current = cjson.decode(held)
+local current = cjson.decode(entry)
 if current.pool ~= pool_name or current.address ~= text or current.uid ~= uid then
   return fail('CONFLICT', owner_key .. ' (uid ' .. current.uid .. ') holds ' .. current.address ..
     ' in pool "' .. current.pool .. '", not ' .. text .. ' in pool "' .. pool_name ..
@@ -444,9 +444,9 @@ if not pool then
   return missing_pool(pool_name)
 end
 local owner_key = kind .. '/' .. name
-local held = redis.call('HGET', KEYS[4], owner_key)
-if held then
-  local current = cjson.decode(held)
+local entry = redis.call('HGET', KEYS[4], owner_key)
+if entry then
+  local current = cjson.decode(entry)
   if current.pool == pool_name and current.address == text and current.uid == uid then
     return text
   end

@@ -67,8 +67,8 @@ Result<DrainSnapshot> read_snapshot(Store& store, const std::string& node) {
   return snapshot;
 }
 
-// The controller keeps the status of a copy that cannot move, because the copy still runs;
-// its newest warning event says why it stays.
+// The controller keeps the status of a copy that cannot move, because the copy still runs.
+// The reason is in its newest warning event.
 Status explain_from_events(Store& store, DrainSnapshot& snapshot) {
   for (const auto& [name, assignment] : snapshot.assignments) {
     auto container = snapshot.containers.find(name);

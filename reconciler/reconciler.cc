@@ -316,8 +316,8 @@ Status Reconciler::ensure_network(const Assignment& assignment) {
 Result<NetworkInfo> Reconciler::replace_network(const NetworkSpec& spec, const Error& mismatch) {
   // A network of ours with other settings is left from an earlier life of this host, for
   // example one removed from the cluster and registered again with a new bridge address.
-  // Fencing ran first, so no container of ours should still use it; Docker refuses the
-  // removal if one does, and the mismatch stands.
+  // Fencing ran first, so no container of ours should still use it. If one does, Docker
+  // rejects the removal and the mismatch is returned.
   auto existing = runtime_.inspect_network(spec.name);
   if (!existing || !existing->labels.contains(kManaged)) {
     return mismatch;

@@ -3,19 +3,15 @@
 #include <gtest/gtest.h>
 
 #include "core/keys.h"
-#include "ipam/ipam.h"
-#include "tests/support/redis_server.h"
+#include "tests/controller/controller_fixture.h"
 
 namespace raictl::controller {
 namespace {
 
-class ControllerTest : public ::testing::Test {
+class ControllerTest : public RedisFixture {
  protected:
   void SetUp() override {
-    ipam::PoolSpec pool;
-    pool.name = "default";
-    pool.cidr = *ipam::Cidr::parse("10.89.0.0/24");
-    ASSERT_TRUE(ipam_.create_pool(pool));
+    RedisFixture::SetUp();
     add_node("node-1");
   }
 
@@ -24,32 +20,6 @@ class ControllerTest : public ::testing::Test {
     beat(name, ready ? 0 : 60'000);
   }
 
-  // A heartbeat `age_ms` old by the server's clock.
-  void beat(const std::string& name, int64_t age_ms) {
-    auto now = store_.server_time_ms();
-    ASSERT_TRUE(now);
-    ASSERT_TRUE(
-        client_->command({"HSET", keys::heartbeats(), name, std::to_string(*now - age_ms)}));
-  }
-
-  std::string apply(const std::string& name, nlohmann::json spec) {
-    auto applied = store_.apply("Container", name, spec, {});
-    EXPECT_TRUE(applied) << applied.error().message;
-    return applied ? applied->uid : "";
-  }
-
-  nlohmann::json assignment(const std::string& node, const std::string& name) {
-    auto all = store_.assignments(node);
-    if (!all || !all->contains(name)) {
-      return nullptr;
-    }
-    return all->at(name);
-  }
-
-  testing::RedisServer server_;
-  std::unique_ptr<RedisClient> client_ = server_.connect();
-  Store store_{*client_};
-  ipam::Ipam ipam_{*client_};
   Controller controller_{*client_, ControllerOptions{}};
 };
 
@@ -57,7 +27,7 @@ TEST_F(ControllerTest, PlacesContainerWithAddressAndGateway) {
   std::string uid = apply("web-1", {{"image", "busybox"}, {"pool", "default"}});
   ASSERT_TRUE(controller_.reconcile_container("web-1"));
 
-  auto placed = assignment("node-1", "web-1");
+  auto placed = copy("node-1", "web-1");
   ASSERT_FALSE(placed.is_null());
   EXPECT_EQ(placed["uid"], uid);
   EXPECT_EQ(placed["ip"], "10.89.0.2");
@@ -79,7 +49,7 @@ TEST_F(ControllerTest, SpecChangeKeepsNodeAndAddress) {
   apply("web-1", {{"image", "busybox"}, {"command", {"sleep", "10"}}});
   ASSERT_TRUE(controller_.reconcile_container("web-1"));
 
-  auto placed = assignment("node-1", "web-1");
+  auto placed = copy("node-1", "web-1");
   EXPECT_EQ(placed["generation"], 2);
   EXPECT_EQ(placed["ip"], "10.89.0.2");
 }
@@ -91,8 +61,8 @@ TEST_F(ControllerTest, SecondNodeGetsItsOwnGateway) {
   ASSERT_TRUE(controller_.reconcile_container("web-1"));
   ASSERT_TRUE(controller_.reconcile_container("web-2"));
 
-  auto first = assignment("node-1", "web-1");
-  auto second = assignment("node-2", "web-2");
+  auto first = copy("node-1", "web-1");
+  auto second = copy("node-2", "web-2");
   EXPECT_EQ(first["gateway"], "10.89.0.1");
   EXPECT_NE(second["gateway"], "10.89.0.1");
   EXPECT_NE(second["gateway"], first["ip"]);
@@ -128,12 +98,12 @@ TEST_F(ControllerTest, AddressIsReleasedOnlyAfterNodeConfirms) {
   ASSERT_TRUE(store_.request_deletion("Container", "web-1"));
   ASSERT_TRUE(controller_.reconcile_container("web-1"));
 
-  auto copy = assignment("node-1", "web-1");
-  EXPECT_EQ(copy["deleting"], true);
+  auto removing = copy("node-1", "web-1");
+  EXPECT_EQ(removing["deleting"], true);
   EXPECT_EQ(ipam_.usage("default")->used, 1u);
 
-  ASSERT_TRUE(controller_.handle_removal("node-1", "web-1", uid, copy["assignment"]));
-  EXPECT_TRUE(assignment("node-1", "web-1").is_null());
+  ASSERT_TRUE(controller_.handle_removal("node-1", "web-1", uid, removing["assignment"]));
+  EXPECT_TRUE(copy("node-1", "web-1").is_null());
   EXPECT_EQ(ipam_.usage("default")->used, 0u);
   EXPECT_FALSE(store_.get("Container", "web-1")->has_value());
 }
@@ -143,14 +113,14 @@ TEST_F(ControllerTest, StaleConfirmationDoesNotReleaseNewIncarnation) {
   ASSERT_TRUE(controller_.reconcile_container("web-1"));
   ASSERT_TRUE(store_.request_deletion("Container", "web-1"));
   ASSERT_TRUE(controller_.reconcile_container("web-1"));
-  std::string old_copy = assignment("node-1", "web-1")["assignment"];
+  std::string old_copy = copy("node-1", "web-1")["assignment"];
   ASSERT_TRUE(controller_.handle_removal("node-1", "web-1", old_uid, old_copy));
 
   std::string new_uid = apply("web-1", {{"image", "busybox"}});
   ASSERT_TRUE(controller_.reconcile_container("web-1"));
   ASSERT_TRUE(controller_.handle_removal("node-1", "web-1", old_uid, old_copy));
 
-  EXPECT_EQ(assignment("node-1", "web-1")["uid"], new_uid);
+  EXPECT_EQ(copy("node-1", "web-1")["uid"], new_uid);
   EXPECT_EQ(ipam_.usage("default")->used, 1u);
 }
 
@@ -169,8 +139,8 @@ TEST_F(ControllerTest, ResyncPlacesEverythingWithoutStreamEntries) {
   ASSERT_TRUE(client_->command({"DEL", keys::spec_stream()}));
 
   ASSERT_TRUE(controller_.resync());
-  EXPECT_FALSE(assignment("node-1", "web-1").is_null());
-  EXPECT_FALSE(assignment("node-1", "web-2").is_null());
+  EXPECT_FALSE(copy("node-1", "web-1").is_null());
+  EXPECT_FALSE(copy("node-1", "web-2").is_null());
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 #include "controller/leader_lease.h"
 #include "core/keys.h"
 #include "ipam/ipam.h"
+#include "tests/controller/controller_fixture.h"
 #include "tests/support/redis_server.h"
 
 namespace raictl::controller {
@@ -23,15 +24,8 @@ ControllerOptions fast_options() {
   return options;
 }
 
-class FailoverTest : public ::testing::Test {
+class FailoverTest : public RedisFixture {
  protected:
-  void SetUp() override {
-    ipam::PoolSpec pool;
-    pool.name = "default";
-    pool.cidr = *ipam::Cidr::parse("10.89.0.0/24");
-    ASSERT_TRUE(ipam_.create_pool(pool));
-  }
-
   void add_node(const std::string& name, int64_t memory_bytes = 4 * kGi,
                 std::map<std::string, std::string> labels = {}) {
     nlohmann::json record = {{"name", name},
@@ -41,27 +35,6 @@ class FailoverTest : public ::testing::Test {
                              {"labels", labels}};
     ASSERT_TRUE(store_.put_node(name, record));
     beat(name, 0);
-  }
-
-  void beat(const std::string& name, int64_t age_ms) {
-    auto now = store_.server_time_ms();
-    ASSERT_TRUE(now);
-    ASSERT_TRUE(
-        client_->command({"HSET", keys::heartbeats(), name, std::to_string(*now - age_ms)}));
-  }
-
-  std::string apply(const std::string& name, nlohmann::json spec) {
-    auto applied = store_.apply("Container", name, spec, {});
-    EXPECT_TRUE(applied) << applied.error().message;
-    return applied ? applied->uid : "";
-  }
-
-  nlohmann::json copy(const std::string& node, const std::string& name) {
-    auto all = store_.assignments(node);
-    if (!all || !all->contains(name)) {
-      return nullptr;
-    }
-    return all->at(name);
   }
 
   std::string placed_on(const std::string& name) {
@@ -88,14 +61,10 @@ class FailoverTest : public ::testing::Test {
     ASSERT_TRUE(controller.handle_removal(node, name, entry["uid"], entry["assignment"]));
   }
 
-  testing::RedisServer server_;
-  std::unique_ptr<RedisClient> client_ = server_.connect();
-  Store store_{*client_};
-  ipam::Ipam ipam_{*client_};
   Controller controller_{*client_, fast_options()};
 };
 
-TEST_F(FailoverTest, LostHostsContainersMoveWithNewAddressesAndOldOnesStayHeld) {
+TEST_F(FailoverTest, LostHostMovesContainersAndHoldsAddresses) {
   add_node("node-1");
   apply("web-1", {{"image", "busybox"}});
   ASSERT_TRUE(controller_.reconcile_container("web-1"));
@@ -125,7 +94,7 @@ TEST_F(FailoverTest, LostHostsContainersMoveWithNewAddressesAndOldOnesStayHeld) 
   EXPECT_EQ(ipam_.usage("default")->used, 1u);
 }
 
-TEST_F(FailoverTest, ALateHeartbeatWithinTheGraceMovesNothing) {
+TEST_F(FailoverTest, LateHeartbeatMovesNothing) {
   add_node("node-1");
   add_node("node-2");
   apply("web-1", {{"image", "busybox"}, {"node", "node-1"}});
@@ -141,7 +110,7 @@ TEST_F(FailoverTest, ALateHeartbeatWithinTheGraceMovesNothing) {
   EXPECT_TRUE(held().empty());
 }
 
-TEST_F(FailoverTest, PinnedContainerWaitsForItsLostHost) {
+TEST_F(FailoverTest, PinnedContainerWaitsForHost) {
   add_node("node-1");
   add_node("node-2");
   apply("db", {{"image", "busybox"}, {"node", "node-1"}});
@@ -159,7 +128,7 @@ TEST_F(FailoverTest, PinnedContainerWaitsForItsLostHost) {
       << status.dump();
 }
 
-TEST_F(FailoverTest, ContainerStaysWhenNoOtherHostFits) {
+TEST_F(FailoverTest, StaysWhenNoHostFits) {
   add_node("node-1", 8 * kGi);
   add_node("node-2", 1 * kGi);
   apply("big", {{"image", "busybox"}, {"resources", {{"memory", "4Gi"}}}});
@@ -177,7 +146,7 @@ TEST_F(FailoverTest, ContainerStaysWhenNoOtherHostFits) {
       << status.dump();
 }
 
-TEST_F(FailoverTest, DeletionOnALostHostFinishesAndKeepsTheAddressHeld) {
+TEST_F(FailoverTest, DeletionOnLostHostHoldsAddress) {
   add_node("node-1");
   apply("web-1", {{"image", "busybox"}});
   ASSERT_TRUE(controller_.reconcile_container("web-1"));
@@ -196,7 +165,7 @@ TEST_F(FailoverTest, DeletionOnALostHostFinishesAndKeepsTheAddressHeld) {
   EXPECT_TRUE(held().empty());
 }
 
-TEST_F(FailoverTest, DrainMovesEverythingButPinnedContainers) {
+TEST_F(FailoverTest, DrainSkipsPinnedContainers) {
   add_node("node-1");
   add_node("node-2");
   apply("web-1", {{"image", "busybox"}, {"node", "node-1"}});
@@ -222,7 +191,7 @@ TEST_F(FailoverTest, DrainMovesEverythingButPinnedContainers) {
   EXPECT_EQ(placed_on("web-4"), "node-2");
 }
 
-TEST_F(FailoverTest, SpecThatNoLongerFitsMovesTheContainer) {
+TEST_F(FailoverTest, UnfittingSpecMovesContainer) {
   add_node("node-1", 2 * kGi);
   add_node("node-2", 8 * kGi);
   ASSERT_TRUE(store_.cordon("node-2", false));
@@ -239,7 +208,7 @@ TEST_F(FailoverTest, SpecThatNoLongerFitsMovesTheContainer) {
   EXPECT_EQ(store_.allocated("node-2")->at("memoryBytes"), 4 * kGi);
 }
 
-TEST_F(FailoverTest, PendingContainerIsPlacedWhenAFittingHostJoins) {
+TEST_F(FailoverTest, JoiningHostTakesPendingContainer) {
   add_node("node-1", 1 * kGi);
   apply("big", {{"image", "busybox"}, {"resources", {{"memory", "2Gi"}}}});
   ASSERT_TRUE(controller_.monitor_nodes());
@@ -253,7 +222,7 @@ TEST_F(FailoverTest, PendingContainerIsPlacedWhenAFittingHostJoins) {
   EXPECT_EQ(placed_on("big"), "node-2");
 }
 
-TEST_F(FailoverTest, HostStillHoldingAnOldCopyIsSkipped) {
+TEST_F(FailoverTest, HostWithOldCopySkipped) {
   add_node("node-1", 8 * kGi);
   add_node("node-2", 1 * kGi);
   std::string uid = apply("web-1", {{"image", "busybox"}});
@@ -274,14 +243,14 @@ TEST_F(FailoverTest, HostStillHoldingAnOldCopyIsSkipped) {
   EXPECT_EQ(placed_on("web-1"), "node-2");
 }
 
-TEST_F(FailoverTest, ConcurrentPlacementsNeverOverbookAHost) {
+TEST_F(FailoverTest, ConcurrentPlacementsNeverOverbook) {
   add_node("node-1", 4 * kGi);
   for (int i = 0; i < 12; ++i) {
     apply("app-" + std::to_string(i), {{"image", "busybox"}, {"resources", {{"memory", "1Gi"}}}});
   }
 
-  // Two controllers without a lease, as in a split brain: only the commit script stands
-  // between them and overbooking.
+  // Two controllers without a lease, as in a split brain. Only the commit script keeps them
+  // from overbooking the host.
   auto place_all = [this] {
     auto client = server_.connect();
     Controller controller(*client, fast_options());
@@ -300,14 +269,14 @@ TEST_F(FailoverTest, ConcurrentPlacementsNeverOverbookAHost) {
   EXPECT_EQ(store_.assignments("node-1")->size(), 4u);
 }
 
-TEST_F(FailoverTest, HeldAddressOfAVanishedCopyIsReleasedByTheResync) {
+TEST_F(FailoverTest, ResyncReleasesOrphanedHold) {
   add_node("node-1");
   ASSERT_TRUE(ipam_.reserve("default", *ipam::Ipv4::parse("10.89.0.9"), "held/node-1/gone"));
   ASSERT_TRUE(controller_.resync());
   EXPECT_TRUE(held().empty());
 }
 
-TEST(LeaderLeaseTest, OneLeaderAtATimeAndAStaleFenceIsRefused) {
+TEST(LeaderLeaseTest, SingleLeaderAndStaleFenceRejected) {
   testing::RedisServer server;
   auto client = server.connect();
   LeaderLease first(*client, "first", std::chrono::milliseconds(3000));
@@ -331,7 +300,7 @@ TEST(LeaderLeaseTest, OneLeaderAtATimeAndAStaleFenceIsRefused) {
   EXPECT_TRUE(store.commit_assignment("node-1", "web-1", assignment, second.fence()));
 }
 
-TEST(LeaderLeaseTest, StandbyTakesOverAfterTheLeaseExpires) {
+TEST(LeaderLeaseTest, StandbyTakesOverAfterExpiry) {
   testing::RedisServer server;
   auto client = server.connect();
   LeaderLease first(*client, "first", std::chrono::milliseconds(500));
@@ -345,7 +314,7 @@ TEST(LeaderLeaseTest, StandbyTakesOverAfterTheLeaseExpires) {
   EXPECT_TRUE(*second.acquire_or_renew());
 }
 
-TEST(ControllerOptionsTest, GraceBelowThreeHeartbeatsIsRejected) {
+TEST(ControllerOptionsTest, ShortGraceRejected) {
   ControllerOptions options;
   options.heartbeat_interval = std::chrono::milliseconds(2000);
   options.node_grace = std::chrono::milliseconds(5000);

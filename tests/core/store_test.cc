@@ -157,7 +157,7 @@ TEST_F(StoreTest, CommitKeepsIndexAndCapacityInStep) {
   EXPECT_FALSE(*store_.repair_node_index("node-1"));
 }
 
-TEST_F(StoreTest, EvictionDropsThePlacementButKeepsTheCopyUntilConfirmed) {
+TEST_F(StoreTest, EvictionKeepsCopyDropsPlacement) {
   ASSERT_TRUE(store_.put_node("node-1", {{"name", "node-1"}}));
   nlohmann::json copy = {{"uid", "u"}, {"assignment", "c1"}, {"command", nlohmann::json::array()}};
   ASSERT_TRUE(store_.commit_assignment("node-1", "web-1", copy, ""));
@@ -176,13 +176,17 @@ TEST_F(StoreTest, EvictionDropsThePlacementButKeepsTheCopyUntilConfirmed) {
   EXPECT_FALSE(*store_.mark_removal("node-1", "web-1", other, ""));
 }
 
-TEST_F(StoreTest, HeartbeatUsesTheServerClockAndForgetNodeClearsEverything) {
+TEST_F(StoreTest, HeartbeatUsesServerClock) {
   auto beat = store_.heartbeat("node-1");
   ASSERT_TRUE(beat);
   auto now = store_.server_time_ms();
   ASSERT_TRUE(now);
   EXPECT_LE(*beat, *now);
   EXPECT_GT(*beat, *now - 5000);
+}
+
+TEST_F(StoreTest, ForgetNodeClearsEverything) {
+  ASSERT_TRUE(store_.heartbeat("node-1"));
 
   ASSERT_TRUE(store_.put_node("node-1", {{"name", "node-1"}}));
   ASSERT_TRUE(store_.commit_assignment("node-1", "web-1", {{"uid", "u"}, {"assignment", "c"}}, ""));

@@ -517,7 +517,7 @@ TEST(IpamRestartTest, AllocatesAfterRedisRestart) {
   EXPECT_TRUE(problems->empty()) << problems->front();
 }
 
-TEST_F(IpamTest, HoldKeepsTheAddressTakenAndFreesTheOwnersName) {
+TEST_F(IpamTest, HoldKeepsAddressFreesName) {
   create("default", "10.0.0.0/24");
   auto old = ipam_->allocate("default", container("web-1"));
   ASSERT_TRUE(old) << old.error().message;
@@ -527,8 +527,8 @@ TEST_F(IpamTest, HoldKeepsTheAddressTakenAndFreesTheOwnersName) {
   auto moved = ipam_->allocate("default", container("web-1"));
   ASSERT_TRUE(moved) << moved.error().message;
   EXPECT_NE(*moved, *old);
-  auto taken = ipam_->allocate("default", container("web-2"), *old);
-  EXPECT_EQ(taken.code(), ErrorCode::kConflict);
+  auto reuse = ipam_->allocate("default", container("web-2"), *old);
+  EXPECT_EQ(reuse.code(), ErrorCode::kConflict);
   expect_consistent();
 
   ASSERT_TRUE(ipam_->unreserve("default", *old, "held/node-1/web-1"));
@@ -536,7 +536,7 @@ TEST_F(IpamTest, HoldKeepsTheAddressTakenAndFreesTheOwnersName) {
   expect_consistent();
 }
 
-TEST_F(IpamTest, UnholdGivesTheAddressBackOnlyToAnOwnerWithoutOne) {
+TEST_F(IpamTest, UnholdRestoresOwnerAddress) {
   create("default", "10.0.0.0/24");
   auto old = ipam_->allocate("default", container("web-1"));
   ASSERT_TRUE(old) << old.error().message;

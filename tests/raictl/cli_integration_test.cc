@@ -212,7 +212,7 @@ class CliTest : public ::testing::Test {
     return copy;
   }
 
-  // Moves a copy away as the controller does: holds its address, then marks it evicted.
+  // Moves a copy away as the controller does: reserves its address, then marks it evicted.
   nlohmann::json evict(const std::string& name, const std::string& node,
                        const nlohmann::json& copy) {
     std::string holder = "held/" + node + "/" + name;

@@ -215,7 +215,7 @@ TEST_F(ReconcilerTest, KeepsDockerAllocatorOffTheCluster) {
   EXPECT_EQ(network->ip_range, "10.89.0.1/32");
 }
 
-TEST_F(ReconcilerTest, OwnNetworkWithOldGatewayIsRecreated) {
+TEST_F(ReconcilerTest, OwnStaleNetworkRecreated) {
   // Left from before the host was removed and registered again with a new bridge address.
   NetworkSpec old;
   old.name = "raictl-default";
@@ -232,7 +232,7 @@ TEST_F(ReconcilerTest, OwnNetworkWithOldGatewayIsRecreated) {
   EXPECT_EQ(status("web-1")["phase"], "Running");
 }
 
-TEST_F(ReconcilerTest, ForeignNetworkOfTheSameNameIsLeftAlone) {
+TEST_F(ReconcilerTest, ForeignNetworkLeftAlone) {
   NetworkSpec foreign;
   foreign.name = "raictl-default";
   foreign.subnet = "10.89.0.0/24";
